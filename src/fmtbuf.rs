@@ -21,11 +21,6 @@ impl<'a> SliceWriter<'a> {
         self.len
     }
 
-    /// The bytes written so far.
-    pub(crate) fn written(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or(&[])
-    }
-
     pub(crate) fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result {
         let end = self.len.checked_add(bytes.len()).ok_or(fmt::Error)?;
         let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;

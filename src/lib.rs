@@ -77,6 +77,7 @@ pub mod error;
 pub mod json;
 pub mod quant;
 pub mod sac;
+pub mod stream;
 pub mod vcbn;
 
 mod fmtbuf;

@@ -181,7 +181,7 @@ impl<'a> From<&'a [f64]> for Samples<'a> {
     }
 }
 
-impl Samples<'_> {
+impl<'a> Samples<'a> {
     /// Number of samples (complex pairs count once). An odd-length complex
     /// slice counts its complete pairs.
     pub fn len(&self) -> usize {
@@ -196,6 +196,18 @@ impl Samples<'_> {
     /// Whether there are no samples.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Samples `start..end` (counting complex pairs once), or `None` if out
+    /// of range.
+    pub fn sub(&self, start: usize, end: usize) -> Option<Samples<'a>> {
+        let pairs = |s: usize| s.checked_mul(2);
+        Some(match *self {
+            Samples::F32(s) => Samples::F32(s.get(start..end)?),
+            Samples::F64(s) => Samples::F64(s.get(start..end)?),
+            Samples::Complex32(s, p) => Samples::Complex32(s.get(pairs(start)?..pairs(end)?)?, p),
+            Samples::Complex64(s, p) => Samples::Complex64(s.get(pairs(start)?..pairs(end)?)?, p),
+        })
     }
 
     fn check_complex(&self) -> Result<(), Error> {

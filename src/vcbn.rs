@@ -60,6 +60,10 @@ pub const PREFIX_LEN: usize = 9;
 /// The default limit on `HEADER_LEN` (64 KiB). The canonical header is under
 /// 250 bytes; configure a decoder with [`Limits`] for more or less.
 pub const DEFAULT_MAX_HEADER_LEN: u32 = 64 * 1024;
+/// The longest header (prefix, canonical JSON and pad) the encoder can
+/// write, whatever the shape and range: a stack buffer of this size always
+/// holds it.
+pub const MAX_CANONICAL_HEADER_LEN: usize = 320;
 /// The default nesting limit for the header JSON (see [`json::DEFAULT_MAX_DEPTH`]).
 pub const DEFAULT_MAX_DEPTH: u32 = json::DEFAULT_MAX_DEPTH;
 
