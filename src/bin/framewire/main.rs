@@ -1,1 +1,261 @@
-fn main() {}
+//! `framewire`: inspect, decode and encode SAC v1 and VCBN files from the
+//! command line, with `.npy` arrays on the NumPy side.
+//!
+//! ```text
+//! framewire inspect FILE
+//! framewire decode FILE --out DIR [--dequantize]
+//! framewire encode sac --a A.npy --b B.npy [--width W] [--height H] --out FILE
+//! framewire encode vcbn --input IN.npy [--vmin X] [--vmax Y] [--dtype uint8|uint16] --out FILE
+//! ```
+//!
+//! All encoding and decoding goes through the `framewire` library; this
+//! binary only moves arrays between `.npy` files and the codecs.
+//!
+//! Exit status: 0 on success; 1 for a bad file or bad input, with exactly one
+//! line on stderr naming the file and the problem; 2 for a usage error.
+//! Outputs are written to temporary files next to their destination and
+//! renamed into place only once everything has succeeded, so a failed run
+//! leaves no partial output behind.
+
+#![forbid(unsafe_code)]
+#![deny(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod decode;
+mod encode;
+mod inspect;
+mod npy;
+mod output;
+
+use std::fmt::Display;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Inspect, decode and encode SAC v1 and VCBN frames.
+#[derive(Debug, Parser)]
+#[command(name = "framewire", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a file's format and every header field as one JSON object.
+    Inspect {
+        /// A SAC or VCBN file (told apart by its magic).
+        file: PathBuf,
+    },
+    /// Decode a file into .npy arrays in a directory.
+    ///
+    /// SAC writes DIR/a.npy and DIR/b.npy (int16). VCBN writes DIR/data.npy
+    /// (uint8 or uint16, shape (H, W)) and, with --dequantize,
+    /// DIR/values.npy (float32).
+    Decode {
+        /// A SAC or VCBN file (told apart by its magic).
+        file: PathBuf,
+        /// Output directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Also write DIR/values.npy, the dequantized float32 values (VCBN only).
+        #[arg(long)]
+        dequantize: bool,
+    },
+    /// Encode .npy arrays into a SAC or VCBN file.
+    #[command(subcommand)]
+    Encode(EncodeCommand),
+}
+
+/// `encode` formats.
+#[derive(Debug, Subcommand)]
+enum EncodeCommand {
+    /// Two int16 arrays (any shape) into a SAC v1 file.
+    Sac {
+        /// Array A: an int16 .npy file.
+        #[arg(long, value_name = "A.npy")]
+        a: PathBuf,
+        /// Array B: an int16 .npy file.
+        #[arg(long, value_name = "B.npy")]
+        b: PathBuf,
+        /// Image width [default: columns of a 2-D A, else 0].
+        #[arg(long, value_name = "W")]
+        width: Option<u32>,
+        /// Image height [default: rows of a 2-D A, else 0].
+        #[arg(long, value_name = "H")]
+        height: Option<u32>,
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// A 2-D float32 or float64 array into a quantized VCBN envelope.
+    Vcbn {
+        /// A 2-D float32 or float64 .npy file.
+        #[arg(long, value_name = "IN.npy")]
+        input: PathBuf,
+        /// Lower end of the range [default: the input's minimum, ignoring NaN].
+        #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = parse_float)]
+        vmin: Option<f64>,
+        /// Upper end of the range [default: the input's maximum, ignoring NaN].
+        #[arg(long, value_name = "Y", allow_hyphen_values = true, value_parser = parse_float)]
+        vmax: Option<f64>,
+        /// Level type of the blob.
+        #[arg(long, value_enum, default_value_t = DtypeArg::Uint16)]
+        dtype: DtypeArg,
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// `--dtype` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DtypeArg {
+    /// 8-bit levels 0..=255.
+    Uint8,
+    /// 16-bit levels 0..=4096.
+    Uint16,
+}
+
+impl From<DtypeArg> for framewire::vcbn::Dtype {
+    fn from(d: DtypeArg) -> Self {
+        match d {
+            DtypeArg::Uint8 => framewire::vcbn::Dtype::U8,
+            DtypeArg::Uint16 => framewire::vcbn::Dtype::U16,
+        }
+    }
+}
+
+/// Parses a float option: any form Rust's `f64` parser takes (`-1e-05`,
+/// `2.5E+3`, `.5`, and `nan`/`inf`, which the encoder then refuses with a
+/// clear message).
+fn parse_float(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .map_err(|_| format!("'{s}' is not a number"))
+}
+
+/// Why a run failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// A bad file or bad input: exit 1 with this one-line message.
+    Bad(String),
+    /// A usage error: exit 2 with clap's message.
+    Usage(Box<clap::Error>),
+}
+
+/// A bad-input failure about `subject` (usually a path): `subject: message`.
+pub(crate) fn bad(subject: impl Display, message: impl Display) -> Failure {
+    Failure::Bad(format!("{subject}: {message}"))
+}
+
+/// A usage error found after argument parsing, reported as clap reports its
+/// own, with the usage line of `subcommand`.
+pub(crate) fn usage(subcommand: &str, message: impl Display) -> Failure {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    cmd.build();
+    let kind = clap::error::ErrorKind::ArgumentConflict;
+    let err = match cmd.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(kind, message),
+        None => cmd.error(kind, message),
+    };
+    Failure::Usage(Box::new(err))
+}
+
+/// A path for messages.
+pub(crate) fn shown(path: &Path) -> std::path::Display<'_> {
+    path.display()
+}
+
+/// Collapses a message to one line (some error texts, e.g. from the `.npy`
+/// header parser, span several).
+fn one_line(msg: &str) -> String {
+    msg.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Inspect { file } => inspect::run(&file),
+        Command::Decode {
+            file,
+            out,
+            dequantize,
+        } => decode::run(&file, &out, dequantize),
+        Command::Encode(EncodeCommand::Sac {
+            a,
+            b,
+            width,
+            height,
+            out,
+        }) => encode::sac(&a, &b, width, height, &out),
+        Command::Encode(EncodeCommand::Vcbn {
+            input,
+            vmin,
+            vmax,
+            dtype,
+            out,
+        }) => encode::vcbn(&input, vmin, vmax, dtype.into(), &out),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version land here too, with exit code 0.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    // Every temporary file is dropped (and so removed) inside `run`, before
+    // the process exits.
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Bad(msg)) => {
+            let _ = writeln!(std::io::stderr(), "framewire: {}", one_line(&msg));
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(e)) => {
+            let _ = e.print();
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn floats_in_every_form() {
+        assert_eq!(parse_float("-1e-05"), Ok(-1e-05));
+        assert_eq!(parse_float("2.5E+3"), Ok(2500.0));
+        assert_eq!(parse_float(".5"), Ok(0.5));
+        assert!(parse_float("nan").is_ok_and(f64::is_nan));
+        assert!(parse_float("x").is_err());
+    }
+
+    #[test]
+    fn messages_become_one_line() {
+        assert_eq!(one_line("a\n  --> 1:2\n |\n\nb"), "a --> 1:2 | b");
+    }
+}

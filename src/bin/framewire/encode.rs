@@ -1,0 +1,128 @@
+//! `framewire encode sac|vcbn`: `.npy` arrays into a SAC or VCBN file, with
+//! the library's encoders (byte-identical to the seeds' Python).
+
+use std::path::Path;
+
+use framewire::quant::{nan_min_max, nan_min_max_f64, Samples};
+use framewire::vcbn::{Dtype, Params};
+use framewire::{sac, vcbn, Error};
+
+use crate::npy::{self, FloatArray};
+use crate::output::{commit, stage};
+use crate::{bad, shown, Failure};
+
+/// Writes `bytes` to `out`, all or nothing.
+fn write_output(out: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    commit(vec![stage(out, bytes)?])
+}
+
+/// Runs `encode sac`. Width and height each default from a 2-D A (columns
+/// and rows), else 0.
+pub(crate) fn sac(
+    a_path: &Path,
+    b_path: &Path,
+    width: Option<u32>,
+    height: Option<u32>,
+    out: &Path,
+) -> Result<(), Failure> {
+    let a = npy::read_i16(a_path)?;
+    let b = npy::read_i16(b_path)?;
+    let dim = |i: usize, what: &str| -> Result<u32, Failure> {
+        match a.shape.as_slice() {
+            [_, _] => {
+                let d = a.shape.get(i).copied().unwrap_or(0);
+                u32::try_from(d).map_err(|_| {
+                    bad(
+                        shown(a_path),
+                        format_args!("{what} {d} does not fit in the SAC header (u32)"),
+                    )
+                })
+            }
+            _ => Ok(0),
+        }
+    };
+    let width = match width {
+        Some(w) => w,
+        None => dim(1, "width")?,
+    };
+    let height = match height {
+        Some(h) => h,
+        None => dim(0, "height")?,
+    };
+    let subject = format!("{}, {}", shown(a_path), shown(b_path));
+    let len = sac::encoded_len(a.data.len(), b.data.len()).map_err(|e| bad(&subject, e))?;
+    let mut buf = vec![0u8; len];
+    let n = sac::encode(&a.data, &b.data, width, height, &mut buf).map_err(|e| bad(&subject, e))?;
+    buf.truncate(n);
+    write_output(out, &buf)
+}
+
+/// The default range: the NaN-ignoring minimum and maximum, as
+/// `float(np.nanmin(arr))` and `float(np.nanmax(arr))`.
+fn default_range(path: &Path, input: &FloatArray) -> Result<(f64, f64), Failure> {
+    let (range, empty) = match input {
+        FloatArray::F32(a) => (
+            nan_min_max(&a.data).map(|(lo, hi)| (f64::from(lo), f64::from(hi))),
+            a.data.is_empty(),
+        ),
+        FloatArray::F64(a) => (nan_min_max_f64(&a.data), a.data.is_empty()),
+    };
+    range.ok_or_else(|| {
+        bad(
+            shown(path),
+            if empty {
+                "input is empty; pass --vmin and --vmax"
+            } else {
+                "input has no non-NaN values; pass --vmin and --vmax"
+            },
+        )
+    })
+}
+
+/// Runs `encode vcbn`.
+pub(crate) fn vcbn(
+    path: &Path,
+    vmin: Option<f64>,
+    vmax: Option<f64>,
+    dtype: Dtype,
+    out: &Path,
+) -> Result<(), Failure> {
+    let input = npy::read_float_2d(path)?;
+    let (vmin, vmax, computed) = match (vmin, vmax) {
+        (Some(lo), Some(hi)) => (lo, hi, false),
+        (lo, hi) => {
+            let (min, max) = default_range(path, &input)?;
+            (lo.unwrap_or(min), hi.unwrap_or(max), true)
+        }
+    };
+    let params = Params::new(dtype, vmin, vmax);
+    let (shape, samples) = match &input {
+        FloatArray::F32(a) => (&a.shape, Samples::F32(&a.data)),
+        FloatArray::F64(a) => (&a.shape, Samples::F64(&a.data)),
+    };
+    let dims = match shape.as_slice() {
+        &[h, w] => usize::try_from(h).ok().zip(usize::try_from(w).ok()),
+        _ => None,
+    };
+    let Some((h, w)) = dims else {
+        return Err(bad(
+            shown(path),
+            format_args!(
+                "expected a 2-D array, found shape {}",
+                npy::shape_text(shape)
+            ),
+        ));
+    };
+    let fail = |e: Error| match e {
+        Error::NonFiniteRange { .. } if computed => bad(
+            shown(path),
+            format_args!("{e} (computed from the input; pass --vmin and --vmax)"),
+        ),
+        _ => bad(shown(path), e),
+    };
+    let len = vcbn::encoded_len([h as u64, w as u64], &params).map_err(fail)?;
+    let mut buf = vec![0u8; len];
+    let n = vcbn::encode(samples, [h, w], &params, &mut buf).map_err(fail)?;
+    buf.truncate(n);
+    write_output(out, &buf)
+}
