@@ -74,6 +74,7 @@
 extern crate std;
 
 pub mod error;
+pub mod io;
 pub mod json;
 pub mod quant;
 pub mod sac;

@@ -312,6 +312,11 @@ impl<const N: usize> Decoder<N> {
         self
     }
 
+    /// The limits this decoder applies (before capping by `N`).
+    pub const fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// Whether resync mode is on.
     pub const fn is_resync(&self) -> bool {
         self.resync

@@ -1,0 +1,289 @@
+//! Streaming writers over embedded-io (blocking and async) and the frame reader.
+#![cfg(all(
+    feature = "embedded-io",
+    feature = "embedded-io-async",
+    feature = "std"
+))]
+
+use core::convert::Infallible;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use framewire::io::{
+    asynch, blocking, AnyFrame, EmbeddedIo, FrameReader, ReadError, StdIo, WriteError,
+};
+use framewire::quant::Samples;
+use framewire::stream::Decoder;
+use framewire::vcbn::{self, Dtype, Params};
+use framewire::{sac, Error};
+
+fn one_shot_sac(a: &[i16], b: &[i16], w: u32, h: u32) -> Vec<u8> {
+    let mut out = vec![0u8; sac::encoded_len(a.len(), b.len()).unwrap()];
+    sac::encode(a, b, w, h, &mut out).unwrap();
+    out
+}
+
+fn one_shot_vcbn(x: &[f32], shape: [usize; 2], p: &Params) -> Vec<u8> {
+    let mut out = vec![0u8; vcbn::encoded_len([shape[0] as u64, shape[1] as u64], p).unwrap()];
+    vcbn::encode(Samples::F32(x), shape, p, &mut out).unwrap();
+    out
+}
+
+fn samples(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 0.5)
+        .collect()
+}
+
+#[test]
+fn blocking_writers_are_byte_identical_to_one_shot() {
+    for (h, w) in [(0, 0), (1, 1), (3, 5), (64, 64), (17, 301)] {
+        let a: Vec<i16> = (0..h * w).map(|i| (i as i16).wrapping_mul(37)).collect();
+        let b: Vec<i16> = a.iter().map(|v| v.wrapping_neg()).collect();
+        let mut link = Vec::new();
+        blocking::write_sac(&mut link, &a, &b, w as u32, h as u32).unwrap();
+        assert_eq!(link, one_shot_sac(&a, &b, w as u32, h as u32));
+
+        for dtype in [Dtype::U8, Dtype::U16] {
+            let p = Params::new(dtype, -0.25, 1.25);
+            let x = samples(h * w);
+            let mut link = Vec::new();
+            blocking::write_vcbn(&mut link, Samples::F32(&x), [h as u64, w as u64], p).unwrap();
+            assert_eq!(link, one_shot_vcbn(&x, [h, w], &p), "{h}x{w} {dtype:?}");
+        }
+    }
+}
+
+#[test]
+fn writer_into_a_fixed_buffer_reports_the_io_error() {
+    // &mut [u8] is an embedded_io::Write that fails when full.
+    let mut small = [0u8; 30];
+    let r = blocking::write_sac(&mut small[..], &[1; 10], &[2; 10], 0, 0);
+    assert!(matches!(r, Err(WriteError::Io(_))), "{r:?}");
+    let r = blocking::write_sac(Vec::new(), &[1; 3], &[2; 2], 0, 0).map(|_| ());
+    assert_eq!(r, Ok(()));
+    let r = blocking::VcbnWriter::begin(
+        Vec::new(),
+        [2, 2],
+        Params::new(Dtype::U8, 1.0, f64::INFINITY),
+    );
+    assert!(matches!(
+        r,
+        Err(WriteError::Frame(Error::NonFiniteRange { .. }))
+    ));
+}
+
+/// An async writer that suspends once before every write, like a UART
+/// waiting for its FIFO, so the awaits are really exercised.
+struct Yielding {
+    out: Vec<u8>,
+    polls: usize,
+}
+
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+impl embedded_io_async::ErrorType for Yielding {
+    type Error = Infallible;
+}
+
+impl embedded_io_async::Write for Yielding {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
+        YieldOnce(false).await;
+        self.polls += 1;
+        // Accept at most 7 bytes per call: write_all must loop.
+        let n = buf.len().min(7);
+        self.out.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    async fn flush(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+#[test]
+fn async_writers_run_on_a_small_executor() {
+    let a: Vec<i16> = (0..300).map(|i| i as i16 - 150).collect();
+    let b: Vec<i16> = (0..300).map(|i| (i * i) as i16).collect();
+    let x = samples(20 * 15);
+    let p = Params::new(Dtype::U16, -0.5, 1.5);
+    let w = embassy_futures::block_on(async {
+        let w = Yielding {
+            out: Vec::new(),
+            polls: 0,
+        };
+        let w = asynch::write_sac(w, &a, &b, 20, 15).await.unwrap();
+        let mut vw = asynch::VcbnWriter::begin(w, [20, 15], p).await.unwrap();
+        for row in x.chunks(15) {
+            vw.write(Samples::F32(row)).await.unwrap();
+        }
+        vw.finish().await.unwrap()
+    });
+    let mut want = one_shot_sac(&a, &b, 20, 15);
+    want.extend_from_slice(&one_shot_vcbn(&x, [20, 15], &p));
+    assert_eq!(w.out, want);
+    assert!(
+        w.polls > want.len() / 7,
+        "every write suspended and resumed"
+    );
+}
+
+/// An embedded_io::Read that hands out at most 7 bytes per read.
+struct Trickle<'a>(&'a [u8]);
+
+impl embedded_io::ErrorType for Trickle<'_> {
+    type Error = Infallible;
+}
+
+impl embedded_io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+        let n = buf.len().min(7).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// A stream of SAC and VCBN frames, written with the blocking writers.
+fn mixed_stream(n: usize) -> (Vec<u8>, Vec<usize>) {
+    let mut link = Vec::new();
+    let mut starts = Vec::new();
+    for i in 0..n {
+        starts.push(link.len());
+        let (h, w) = (i % 5, (i * 3) % 7);
+        if i % 2 == 0 {
+            let a: Vec<i16> = (0..h * w).map(|k| (k + i) as i16).collect();
+            blocking::write_sac(&mut link, &a, &a, w as u32, h as u32).unwrap();
+        } else {
+            let dtype = if i % 4 == 1 { Dtype::U8 } else { Dtype::U16 };
+            let x = samples(h * w);
+            blocking::write_vcbn(
+                &mut link,
+                Samples::F32(&x),
+                [h as u64, w as u64],
+                Params::new(dtype, 0.0, 1.0),
+            )
+            .unwrap();
+        }
+    }
+    (link, starts)
+}
+
+#[test]
+fn frame_reader_yields_every_frame_over_std_and_embedded_io() {
+    let (link, starts) = mixed_stream(200);
+    let mut buf = vec![0u8; 4096];
+    // std::io::Read, 512-byte reads.
+    let mut r = FrameReader::<_, 512>::new(StdIo(&link[..]), &mut buf);
+    let mut got = Vec::new();
+    while let Some(item) = r.next_frame() {
+        let f = item.unwrap();
+        let end = f.offset as usize + f.bytes.len();
+        assert_eq!(
+            f.bytes,
+            &link[f.offset as usize..end],
+            "frame bytes as received"
+        );
+        match f.frame {
+            AnyFrame::Sac(s) => assert_eq!(s.a().len(), s.header().length_a() as usize),
+            AnyFrame::Vcbn(v) => assert_eq!(v.blob().len() as u64, v.header().elements()),
+        }
+        got.push(f.offset as usize);
+    }
+    assert_eq!(got, starts);
+
+    // embedded_io::Read, 7-byte reads.
+    let mut r = FrameReader::<_, 512>::new(EmbeddedIo(Trickle(&link[..])), &mut buf);
+    let mut n = 0;
+    while let Some(item) = r.next_frame() {
+        item.unwrap();
+        n += 1;
+    }
+    assert_eq!(n, 200);
+}
+
+#[test]
+fn frame_reader_reports_errors_one_by_one_and_resyncs() {
+    let (mut link, starts) = mixed_stream(20);
+    link[starts[3]] = b'#'; // frame 3 lost
+    link[starts[10] + 1] = b'#'; // frame 10 lost
+    link.truncate(link.len() - 1); // the last frame cut short
+    let mut buf = vec![0u8; 4096];
+    let dec = Decoder::<512>::new().resync(true);
+    let mut r = FrameReader::with_decoder(StdIo(&link[..]), &mut buf, dec);
+    let (mut frames, mut errors) = (Vec::new(), Vec::new());
+    while let Some(item) = r.next_frame() {
+        match item {
+            Ok(f) => frames.push(f.offset as usize),
+            Err(ReadError::Stream(e)) => errors.push((e.offset as usize, e.error)),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let want: Vec<usize> = starts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| ![3, 10, 19].contains(i))
+        .map(|(_, s)| *s)
+        .collect();
+    assert_eq!(frames, want);
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(matches!(errors[0], (o, Error::BadMagic { .. }) if o == starts[3]));
+    assert!(matches!(errors[1], (o, Error::BadMagic { .. }) if o == starts[10]));
+    assert!(matches!(errors[2], (o, Error::Truncated { .. }) if o == starts[19]));
+
+    // Strict mode stops at the first error.
+    let mut r = FrameReader::<_, 512>::new(StdIo(&link[..]), &mut buf);
+    let mut n = 0;
+    let mut last = None;
+    while let Some(item) = r.next_frame() {
+        n += 1;
+        last = Some(item.map(|_| ()));
+    }
+    assert_eq!(n, 4);
+    assert!(matches!(last, Some(Err(ReadError::Stream(e))) if e.offset as usize == starts[3]));
+}
+
+#[test]
+fn frame_too_large_for_the_buffer_is_reported_and_skipped() {
+    let mut link = Vec::new();
+    blocking::write_sac(&mut link, &[1; 10], &[2; 10], 0, 0).unwrap();
+    let big = link.len();
+    blocking::write_sac(&mut link, &[3; 100], &[4; 100], 10, 10).unwrap();
+    blocking::write_sac(&mut link, &[5; 2], &[6; 2], 1, 2).unwrap();
+    let mut buf = [0u8; 100];
+    let mut r = FrameReader::<_, 64>::new(EmbeddedIo(Trickle(&link[..])), &mut buf);
+    let mut seen = Vec::new();
+    while let Some(item) = r.next_frame() {
+        seen.push(item.map(|f| f.offset).map_err(|e| match e {
+            ReadError::Stream(s) => (s.offset, s.error),
+            ReadError::Io(_) => unreachable!(),
+        }));
+    }
+    assert_eq!(
+        seen,
+        [
+            Ok(0),
+            Err((
+                big as u64,
+                Error::BufferTooSmall {
+                    needed: 424,
+                    available: 100
+                }
+            )),
+            Ok(big as u64 + 424)
+        ]
+    );
+}
