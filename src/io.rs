@@ -58,6 +58,7 @@ impl<E: defmt::Format> defmt::Format for WriteError<E> {
 
 /// Generates the blocking and async writers from one body: `$($await)*` is
 /// empty for the blocking flavour and `.await` for the async one.
+#[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
 macro_rules! writers {
     ($doc:literal, $write:path, [$($async_:tt)*], [$($await:tt)*]) => {
         use crate::io::{WriteError, PIECE};

@@ -52,19 +52,19 @@ pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
 /// A JSON object under construction: keys in insertion order, values as JSON
 /// text. Setting a key again replaces its value in place (as a Python dict).
 #[derive(Default)]
-struct Object {
+pub(crate) struct Object {
     fields: Vec<(String, String)>,
 }
 
 impl Object {
-    fn set(&mut self, key: &str, value: String) {
+    pub(crate) fn set(&mut self, key: &str, value: String) {
         match self.fields.iter_mut().find(|(k, _)| k == key) {
             Some(field) => field.1 = value,
             None => self.fields.push((key.to_owned(), value)),
         }
     }
 
-    fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut s = String::from("{");
         for (i, (k, v)) in self.fields.iter().enumerate() {
             if i > 0 {
@@ -80,7 +80,7 @@ impl Object {
 }
 
 /// A JSON string literal.
-fn string(s: &str) -> String {
+pub(crate) fn string(s: &str) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = json::write_str(&mut out, s);
@@ -125,10 +125,8 @@ fn minify(raw: &str) -> String {
     out
 }
 
-fn sac_json(frame: &sac::Frame<'_>) -> Object {
-    let h = frame.header();
-    let mut o = Object::default();
-    o.set("format", string("sac"));
+/// Sets every SAC header field on `o`.
+pub(crate) fn sac_fields(o: &mut Object, h: &sac::Header) {
     o.set("flags", h.flags.to_string());
     o.set("dtype_code", h.dtype_code.to_string());
     o.set("arrays_count", h.arrays_count.to_string());
@@ -137,7 +135,6 @@ fn sac_json(frame: &sac::Frame<'_>) -> Object {
     o.set("length_b", h.length_b().to_string());
     o.set("width", h.width().to_string());
     o.set("height", h.height().to_string());
-    o
 }
 
 /// Header keys the tool reports from the decoded header (with defaults
@@ -154,11 +151,15 @@ const REPORTED: [&str; 8] = [
     "version",
 ];
 
-fn vcbn_json(path: &Path, frame: &vcbn::Frame<'_>) -> Result<Object, Failure> {
-    let h = frame.header();
+/// Sets every VCBN header field on `o`: the decoded ones (defaults
+/// applied), then every other key of the header JSON `text` as written.
+pub(crate) fn vcbn_fields(
+    o: &mut Object,
+    path: &Path,
+    h: &vcbn::Header,
+    text: &str,
+) -> Result<(), Failure> {
     let [height, width] = h.shape();
-    let mut o = Object::default();
-    o.set("format", string("vcbn"));
     o.set("magic", string(h.magic().as_str()));
     o.set("version", h.version().to_string());
     o.set("dtype", string(h.dtype().name()));
@@ -170,7 +171,7 @@ fn vcbn_json(path: &Path, frame: &vcbn::Frame<'_>) -> Result<Object, Failure> {
     o.set("vmax", float(h.vmax()));
 
     // Every other top-level key, with its value as written.
-    let text = frame.json();
+
     let fail = |e: framewire::Error| bad(shown(path), e.shifted(vcbn::PREFIX_LEN as u64));
     let mut r = Reader::new(text, vcbn::Limits::DEFAULT.max_depth());
     if !matches!(r.next().map_err(fail)?, Some(i) if i.token == Token::BeginObject) {
@@ -205,19 +206,25 @@ fn vcbn_json(path: &Path, frame: &vcbn::Frame<'_>) -> Result<Object, Failure> {
             o.set(&key, value);
         }
     }
-    Ok(o)
+    Ok(())
 }
 
 /// Runs `inspect`.
 pub(crate) fn run(path: &Path) -> Result<(), Failure> {
     let bytes = read_input(path)?;
-    let object = match detect(path, &bytes)? {
-        Format::Sac => sac_json(&sac::decode(&bytes).map_err(|e| bad(shown(path), e))?),
-        Format::Vcbn => vcbn_json(
-            path,
-            &vcbn::decode(&bytes).map_err(|e| bad(shown(path), e))?,
-        )?,
-    };
+    let mut object = Object::default();
+    match detect(path, &bytes)? {
+        Format::Sac => {
+            let frame = sac::decode(&bytes).map_err(|e| bad(shown(path), e))?;
+            object.set("format", string("sac"));
+            sac_fields(&mut object, frame.header());
+        }
+        Format::Vcbn => {
+            let frame = vcbn::decode(&bytes).map_err(|e| bad(shown(path), e))?;
+            object.set("format", string("vcbn"));
+            vcbn_fields(&mut object, path, frame.header(), frame.json())?;
+        }
+    }
     let mut line = object.render();
     line.push('\n');
     let mut stdout = std::io::stdout().lock();

@@ -6,6 +6,7 @@
 //! framewire decode FILE --out DIR [--dequantize]
 //! framewire encode sac --a A.npy --b B.npy [--width W] [--height H] --out FILE
 //! framewire encode vcbn --input IN.npy [--vmin X] [--vmax Y] [--dtype uint8|uint16] --out FILE
+//! framewire frames FILE [--resync] [--chunk-size N]
 //! ```
 //!
 //! All encoding and decoding goes through the `framewire` library; this
@@ -28,6 +29,7 @@
 
 mod decode;
 mod encode;
+mod frames;
 mod inspect;
 mod npy;
 mod output;
@@ -73,6 +75,24 @@ enum Command {
     /// Encode .npy arrays into a SAC or VCBN file.
     #[command(subcommand)]
     Encode(EncodeCommand),
+    /// List the frames of a stream file (SAC and VCBN back to back), one
+    /// JSON line per frame or error.
+    ///
+    /// The file goes through the push decoder in N-byte chunks. A frame's
+    /// line is {"offset":O,"format":"sac"|"vcbn","length":L, ...header
+    /// fields as in inspect}; an error's is {"offset":O,"error":"..."}.
+    /// Exits 0 when there was no error, 1 otherwise.
+    Frames {
+        /// A file of frames back to back.
+        file: PathBuf,
+        /// After an error, scan for the next magic instead of stopping.
+        #[arg(long)]
+        resync: bool,
+        /// Bytes fed to the decoder at a time.
+        #[arg(long, value_name = "N", default_value_t = 65536,
+              value_parser = clap::value_parser!(u32).range(1..=(1 << 30)))]
+        chunk_size: u32,
+    },
 }
 
 /// `encode` formats.
@@ -150,6 +170,8 @@ pub(crate) enum Failure {
     Bad(String),
     /// A usage error: exit 2 with clap's message.
     Usage(Box<clap::Error>),
+    /// Exit 1, everything already reported (on stdout).
+    Quiet,
 }
 
 /// A bad-input failure about `subject` (usually a path): `subject: message`.
@@ -208,6 +230,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             dtype,
             out,
         }) => encode::vcbn(&input, vmin, vmax, dtype.into(), &out),
+        Command::Frames {
+            file,
+            resync,
+            chunk_size,
+        } => frames::run(&file, chunk_size as usize, resync),
     }
 }
 
@@ -232,6 +259,7 @@ fn main() -> ExitCode {
             let _ = e.print();
             ExitCode::from(2)
         }
+        Err(Failure::Quiet) => ExitCode::from(1),
     }
 }
 
