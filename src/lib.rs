@@ -85,6 +85,11 @@ mod fmtbuf;
 
 pub use error::{Error, Field};
 
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Copies `src` into `dst` when their lengths are equal (callers ensure they
 /// are); never panics, unlike a bare `copy_from_slice`.
 #[inline(always)]
