@@ -716,7 +716,12 @@ impl Sci {
         let mut sw = crate::fmtbuf::SliceWriter::new(&mut self.buf);
         match precision {
             None => write!(sw, "{x:e}")?,
-            Some(p) => write!(sw, "{x:.p$e}")?,
+            // (`{:.p$e}` panics on a precision over u16::MAX; p < 24 here,
+            // the bound lets the optimizer see it.)
+            Some(p) => {
+                let p = p.min(usize::from(u16::MAX));
+                write!(sw, "{x:.p$e}")?
+            }
         }
         self.text_len = sw.len();
         let text = self.buf.get(..self.text_len).ok_or(fmt::Error)?;
@@ -830,7 +835,8 @@ pub fn write_str<W: Write>(w: &mut W, s: &str) -> fmt::Result {
             '\t' => w.write_str("\\t")?,
             '\u{8}' => w.write_str("\\b")?,
             '\u{c}' => w.write_str("\\f")?,
-            c if c.is_ascii() && c >= ' ' => w.write_char(c)?,
+            // Python escapes everything outside printable ASCII, DEL included.
+            c if (' '..='~').contains(&c) => w.write_char(c)?,
             c => {
                 let mut units = [0u16; 2];
                 for u in c.encode_utf16(&mut units) {

@@ -421,12 +421,16 @@ pub fn encoded_len(length_a: usize, length_b: usize) -> Result<usize, Error> {
     let b = length_b.checked_mul(2).ok_or(Error::SizeOverflow {
         field: Field::LengthB,
     })?;
+    // When the sum overflows, blame the larger array.
+    let field = if a >= b {
+        Field::LengthA
+    } else {
+        Field::LengthB
+    };
     HEADER_LEN
         .checked_add(a)
         .and_then(|n| n.checked_add(b))
-        .ok_or(Error::SizeOverflow {
-            field: Field::LengthB,
-        })
+        .ok_or(Error::SizeOverflow { field })
 }
 
 /// Encodes `a` and `b` into `out`, byte-identical to the seed's Python

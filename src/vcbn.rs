@@ -589,9 +589,18 @@ impl Header {
             field: Field::Shape,
         })?;
         let [h, w] = shape;
+        // The whole frame (prefix, this JSON, pad, blob) must be countable
+        // in u64, or no length said about it would be true.
         let blob_len = h
             .checked_mul(w)
             .and_then(|n| n.checked_mul(dtype.size()))
+            .filter(|&n| {
+                (PREFIX_LEN as u64)
+                    .checked_add(json.len() as u64)
+                    .and_then(|head| head.checked_add(1))
+                    .and_then(|head| head.checked_add(n))
+                    .is_some()
+            })
             .ok_or(Error::SizeOverflow {
                 field: Field::Shape,
             })?;
