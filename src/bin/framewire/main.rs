@@ -7,6 +7,7 @@
 //! framewire encode sac --a A.npy --b B.npy [--width W] [--height H] --out FILE
 //! framewire encode vcbn --input IN.npy [--vmin X] [--vmax Y] [--dtype uint8|uint16] --out FILE
 //! framewire frames FILE [--resync] [--chunk-size N]
+//! framewire publish DIR
 //! ```
 //!
 //! All encoding and decoding goes through the `framewire` library; this
@@ -33,6 +34,7 @@ mod frames;
 mod inspect;
 mod npy;
 mod output;
+mod publish;
 
 use std::fmt::Display;
 use std::io::Write;
@@ -92,6 +94,15 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 65536,
               value_parser = clap::value_parser!(u32).range(1..=(1 << 30)))]
         chunk_size: u32,
+    },
+    /// Get a folder ready for a CDN: <name>.a.npy + <name>.b.npy -> <name>.sac,
+    /// and every <name>.sac -> <name>.sac.br and <name>.sac.gz.
+    ///
+    /// Outputs whose bytes would not change are left alone, so a second run
+    /// writes nothing.
+    Publish {
+        /// The folder (not searched recursively).
+        dir: PathBuf,
     },
 }
 
@@ -235,6 +246,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             resync,
             chunk_size,
         } => frames::run(&file, chunk_size as usize, resync),
+        Command::Publish { dir } => publish::run(&dir),
     }
 }
 

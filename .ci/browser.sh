@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Browser stage: the demo in real headless Chromium (Debian's chromium,
+# driven by playwright-core from npm), and framewire.js against the Rust
+# decoder.
+#
+#   1. npm ci in tests/browser (playwright-core, pinned by package-lock.json)
+#   2. cargo build --release: the demo server and the framewire CLI
+#   3. start the demo on a free port with a fresh image folder
+#   4. node --test: decoders.test.mjs (Node) and page.test.mjs (Chromium)
+#   5. the screenshot is left at $target/browser/screenshot.png
+#
+# Needs: chromium (.ci/install.sh), node >= 20, npm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
+
+[ -x "$chromium_bin" ] || { echo "browser: $chromium_bin not found (run .ci/install.sh)" >&2; exit 1; }
+echo "== $("$chromium_bin" --version 2>/dev/null || echo chromium), node $(node --version)"
+
+echo "== npm ci (tests/browser)"
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
+echo "== building the demo and the CLI (release)"
+cargo build --quiet --release --features cli --bin framewire --example demo
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== starting the demo server"
+# A fresh temp dir: the demo generates its image folder there.
+TMPDIR="$work" "$target/release/examples/demo" --port 0 >"$work/server.log" 2>&1 &
+server_pid=$!
+url=""
+for _ in $(seq 1 300); do
+  url="$(sed -n 's|^framewire demo: serving \(http://[^ ]*\)/ .*|\1|p' "$work/server.log")"
+  [ -n "$url" ] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; echo "browser: the demo server exited" >&2; exit 1; }
+  sleep 0.2
+done
+[ -n "$url" ] || { cat "$work/server.log" >&2; echo "browser: the demo server did not start" >&2; exit 1; }
+echo "   $url (images in $work/framewire-demo-images-v2)"
+
+echo "== node --test (decoders in Node, the page in Chromium)"
+mkdir -p "$target/browser"
+DEMO_URL="$url" \
+IMAGES_DIR="$work/framewire-demo-images-v2" \
+FRAMEWIRE_BIN="$target/release/framewire" \
+CHROMIUM="$chromium_bin" \
+SCREENSHOT="$target/browser/screenshot.png" \
+  node --test --test-concurrency=1 \
+    tests/browser/decoders.test.mjs tests/browser/page.test.mjs
+echo "== screenshot: $target/browser/screenshot.png"

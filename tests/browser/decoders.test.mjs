@@ -1,0 +1,190 @@
+// framewire.js against the Rust decoder, in Node (the same module runs in
+// Chromium in page.test.mjs): every golden vector and a generated corpus of
+// liberal-but-valid and bad inputs must get the same verdict, the same
+// header fields, levels, dequantized values (bit for bit) and, for bad
+// input, the same error message. Plus the streaming reader.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import * as fw from '../../examples/demo/static/framewire.js';
+import { bad as badCases, good as goodCases, writeCorpus } from './corpus.mjs';
+import { compare, goldenFiles, rustTruth, summarize, tempDir } from './lib.mjs';
+
+const corpusDir = tempDir('fw-corpus-');
+writeCorpus(corpusDir);
+const corpus = (kind) => fs.readdirSync(path.join(corpusDir, kind)).sort().map((f) => path.join(corpusDir, kind, f));
+const golden = goldenFiles();
+const goodFiles = corpus('good');
+const badFiles = corpus('bad');
+
+test('the corpus is what it says', () => {
+  assert.equal(goodFiles.length, Object.keys(goodCases()).length);
+  assert.equal(badFiles.length, Object.keys(badCases()).length);
+  assert.ok(golden.length >= 40, `only ${golden.length} golden vectors`);
+});
+
+for (const [label, files, wantOk] of [['golden vector', golden, true], ['good corpus', goodFiles, true], ['bad corpus', badFiles, false]]) {
+  test(`JS and Rust agree on every ${label} (${files.length} files)`, () => {
+    const failures = [];
+    for (const file of files) {
+      const truth = rustTruth(file);
+      const js = summarize(fw, fs.readFileSync(file));
+      const diffs = compare(js, truth);
+      if (truth.ok !== wantOk) diffs.unshift(`rust ${truth.ok ? 'accepted' : `rejected: ${truth.message}`}`);
+      if (!js.ok && (!js.isError || js.name !== 'FramewireError')) diffs.unshift(`js threw a non-FramewireError ${js.name}`);
+      if (diffs.length) failures.push(`${path.basename(file)}: ${diffs.join('; ')}`);
+    }
+    assert.deepEqual(failures, []);
+    console.log(`# ${label}: ${files.length} files, JS and Rust agree on each`);
+  });
+}
+
+test('bad input throws an Error saying why', () => {
+  for (const file of badFiles) {
+    assert.throws(() => fw.parseFrame(fs.readFileSync(file)), (err) => {
+      assert.ok(err instanceof Error);
+      assert.ok(err.message.length > 10, err.message);
+      assert.match(err.code, /^[A-Z][A-Za-z0-9]+$/);
+      return true;
+    }, path.basename(file));
+  }
+  assert.throws(() => fw.parseSAC('SAC1'), TypeError);
+  assert.throws(() => fw.parseVCBN(null), TypeError);
+});
+
+test('unaligned and offset inputs decode the same (copies only when needed)', () => {
+  for (const file of [...golden, ...goodFiles]) {
+    const bytes = fs.readFileSync(file);
+    const aligned = new Uint8Array(bytes.length);
+    aligned.set(bytes);
+    const big = new Uint8Array(bytes.length + 3);
+    big.set(bytes, 1);
+    const odd = big.subarray(1, 1 + bytes.length);
+    const a = summarize(fw, aligned);
+    assert.deepEqual(summarize(fw, odd), a, path.basename(file));
+    assert.deepEqual(summarize(fw, aligned.buffer), a, path.basename(file));
+    assert.deepEqual(summarize(fw, new DataView(big.buffer, 1, bytes.length)), a, path.basename(file));
+  }
+  // Zero-copy where the layout allows it.
+  const buf = new Uint8Array(fs.readFileSync(golden.find((f) => f.endsWith('readme_linspace_u16.vcbn'))));
+  const frame = fw.parseVCBN(buf);
+  assert.equal(frame.levels.buffer, buf.buffer, 'aligned LE uint16 levels are a view');
+  assert.equal(frame.blob.buffer, buf.buffer);
+  const sac = fw.parseSAC(new Uint8Array(fs.readFileSync(golden[0])));
+  assert.equal(sac.a.byteOffset, 24);
+  const be = fw.parseVCBN(goodCases().be_u16);
+  assert.deepEqual(Array.from(be.levels), [0, 1, 4096, 2048, 65535, 7], 'big-endian levels converted');
+});
+
+test('shape dimensions past 2^53 stay exact', () => {
+  const f = fw.parseVCBN(goodCases().zero_rows_huge_cols);
+  assert.deepEqual(f.header.shape, [0, 18446744073709551615n]);
+  assert.equal(f.levels.length, 0);
+  // Ordinary headers hold plain numbers (JSON.stringify works on them).
+  assert.equal(JSON.stringify(fw.parseVCBN(goodCases().be_u16).header),
+    '{"dtype":"uint16","endianness":"BE","shape":[2,3],"order":"C","resolution":4096,"vmin":0,"vmax":1,"elements":6,"blobLength":12}');
+});
+
+// ------------------------------------------------------------------ streaming
+
+function streamOf(files) {
+  const parts = files.map((f) => new Uint8Array(fs.readFileSync(f)));
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const offsets = [];
+  let o = 0;
+  for (const p of parts) { offsets.push(o); all.set(p, o); o += p.length; }
+  return { all, parts, offsets };
+}
+
+/** A deterministic pseudo-random chunking of `bytes`. */
+function* chunks(bytes, sizes) {
+  let i = 0;
+  let k = 0;
+  while (i < bytes.length) {
+    const n = sizes(k++);
+    yield bytes.subarray(i, i + n);
+    i += n;
+  }
+}
+
+function lcg(seed) {
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s; };
+}
+
+async function collect(iterable) {
+  const out = [];
+  for await (const f of fw.readFrames(iterable)) out.push(f);
+  return out;
+}
+
+test('readFrames: SAC and VCBN back to back, whatever the chunking', async () => {
+  const files = [...golden, ...goodFiles];
+  const { all, parts, offsets } = streamOf(files);
+  const expected = parts.map((p) => summarize(fw, p));
+  const rnd = lcg(42);
+  const chunkings = {
+    'one byte': () => 1,
+    'seven bytes': () => 7,
+    'random 1..5000': () => 1 + (rnd() % 5000),
+    'whole': () => all.length,
+  };
+  for (const [name, sizes] of Object.entries(chunkings)) {
+    const frames = await collect(chunks(all, sizes));
+    assert.equal(frames.length, files.length, name);
+    // Every yielded frame is where it was, and decodes as the file alone.
+    frames.forEach((f, i) => {
+      assert.equal(f.streamOffset, offsets[i], `${name}: offset of frame ${i}`);
+      assert.deepEqual(summaryOfFrame(f), expected[i], `${name}: frame ${i}`);
+    });
+  }
+  // A web ReadableStream (as fetch gives) works the same.
+  const rs = new ReadableStream({
+    start(c) { for (const piece of chunks(all, () => 1000)) c.enqueue(piece); c.close(); },
+  });
+  assert.equal((await collect(rs)).length, files.length);
+});
+
+/** summarize() of an already parsed frame. */
+function summaryOfFrame(f) {
+  return summarize({ parseFrame: () => f, dequantize: fw.dequantize }, null);
+}
+
+test('readFrames: a bad frame is reported with its stream offset and the same reason', async () => {
+  const good = fs.readFileSync(golden[0]);
+  let checked = 0;
+  for (const file of badFiles) {
+    const single = summarize(fw, fs.readFileSync(file));
+    assert.equal(single.ok, false);
+    const bytes = fs.readFileSync(file);
+    if (bytes.length < 4) continue;
+    const code = (() => { try { fw.parseFrame(bytes); } catch (e) { return e.code; } })();
+    // Length errors mean something else in a stream (the frame ends where its header says).
+    if (code === 'Truncated' || code === 'TrailingBytes') continue;
+    const stream = [good, bytes];
+    await assert.rejects(collect(stream), (err) => {
+      assert.ok(err instanceof fw.FramewireError);
+      assert.equal(err.message, `at stream offset ${good.length}: ${single.message}`, path.basename(file));
+      assert.equal(err.streamOffset, good.length);
+      return true;
+    });
+    checked++;
+  }
+  assert.ok(checked > 50, `only ${checked} bad frames checked in a stream`);
+  // A stream that ends inside a frame.
+  const cut = fs.readFileSync(golden.at(-1));
+  await assert.rejects(collect([good, cut.subarray(0, cut.length - 1)]),
+    new RegExp(`^FramewireError: at stream offset ${good.length}: truncated input: the frame needs ${cut.length} bytes but the input ends after ${cut.length - 1}$`));
+  await assert.rejects(collect([good, cut.subarray(0, 2)]), /the frame needs 4 bytes but the input ends after 2/);
+});
+
+test('readFrames never sizes a buffer from an unvalidated length', async () => {
+  // A header claiming an 8 GiB blob, followed by 8 bytes: nothing is allocated for it.
+  const claim = badCases().huge_blob_claimed;
+  const before = process.memoryUsage().arrayBuffers;
+  await assert.rejects(collect([claim]), /^FramewireError: at stream offset 0: truncated input: the frame needs 85899346\d\d bytes but the input ends after 58$/);
+  assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024);
+});

@@ -1,0 +1,278 @@
+//! `framewire publish DIR`: `.npy` pairs to `.sac`, every `.sac` to `.sac.br`
+//! and `.sac.gz`; deterministic, idempotent, all or nothing, one stderr line
+//! on bad input.
+
+#![cfg(feature = "cli")]
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+use framewire::sac;
+use npyz::{DType, Order, Serialize, WriteOptions, WriterBuilder};
+use tempfile::TempDir;
+
+fn publish(dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_framewire"))
+        .arg("publish")
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+/// Exit 1, nothing on stdout, exactly one `framewire: ...` line containing `needle`.
+fn assert_bad(o: &Output, needle: &str) {
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(o.stdout.is_empty(), "stdout: {}", text(&o.stdout));
+    assert!(
+        err.starts_with("framewire: ") && err.ends_with('\n'),
+        "{err:?}"
+    );
+    assert_eq!(err.matches('\n').count(), 1, "not one line: {err:?}");
+    assert!(err.contains(needle), "{needle:?} not in {err:?}");
+}
+
+fn write_npy<T: Serialize + Clone>(path: &Path, descr: &str, shape: &[u64], data: &[T]) {
+    let mut bytes = Vec::new();
+    let mut w = WriteOptions::<T>::new()
+        .dtype(DType::Plain(descr.parse().unwrap()))
+        .shape(shape)
+        .order(Order::C)
+        .writer(&mut bytes)
+        .begin_nd()
+        .unwrap();
+    w.extend(data.iter().cloned()).unwrap();
+    w.finish().unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+fn brotli_decode(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
+    out
+}
+
+fn gzip_decode(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn sac_bytes(a: &[i16], b: &[i16], w: u32, h: u32) -> Vec<u8> {
+    let mut buf = vec![0u8; sac::encoded_len(a.len(), b.len()).unwrap()];
+    let n = sac::encode(a, b, w, h, &mut buf).unwrap();
+    buf.truncate(n);
+    buf
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn mtimes(dir: &Path) -> Vec<(String, SystemTime)> {
+    listing(dir)
+        .into_iter()
+        .map(|n| {
+            let t = fs::metadata(dir.join(&n)).unwrap().modified().unwrap();
+            (n, t)
+        })
+        .collect()
+}
+
+/// A folder with an image's arrays (2x3) and a ready-made `.sac`.
+fn folder() -> (TempDir, Vec<i16>, Vec<i16>, Vec<u8>) {
+    let dir = TempDir::new().unwrap();
+    let a: Vec<i16> = vec![0, 1, -1, 2, -2, 3];
+    let b: Vec<i16> = vec![5, -5, 4, -4, 0, 1];
+    write_npy(&dir.path().join("photo.png.a.npy"), "<i2", &[2, 3], &a);
+    write_npy(&dir.path().join("photo.png.b.npy"), ">i2", &[2, 3], &b);
+    // A bigger, compressible one that exists only as .sac.
+    let big_a: Vec<i16> = (0..20_000).map(|i| ((i % 200) as i16) - 100).collect();
+    let big_b = vec![7i16; 20_000];
+    let other = sac_bytes(&big_a, &big_b, 200, 100);
+    fs::write(dir.path().join("other.jpg.sac"), &other).unwrap();
+    fs::write(dir.path().join("photo.png"), b"not really a png").unwrap();
+    (dir, a, b, other)
+}
+
+#[test]
+fn writes_sac_and_precompressed_variants() {
+    let (dir, a, b, other) = folder();
+    let o = publish(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(o.stderr.is_empty());
+    assert_eq!(
+        text(&o.stdout),
+        format!(
+            "{}: 2 .sac file(s) published; 5 file(s) written, 0 unchanged\n",
+            dir.path().display()
+        )
+    );
+    assert_eq!(
+        listing(dir.path()),
+        [
+            "other.jpg.sac",
+            "other.jpg.sac.br",
+            "other.jpg.sac.gz",
+            "photo.png",
+            "photo.png.a.npy",
+            "photo.png.b.npy",
+            "photo.png.sac",
+            "photo.png.sac.br",
+            "photo.png.sac.gz",
+        ]
+    );
+    // The .sac is the library's (the seed's build_sac) with the 2-D shape.
+    let photo = fs::read(dir.path().join("photo.png.sac")).unwrap();
+    assert_eq!(photo, sac_bytes(&a, &b, 3, 2));
+    let frame = sac::decode(&photo).unwrap();
+    assert_eq!((frame.width(), frame.height()), (3, 2));
+    // Every variant decompresses to its .sac.
+    for (name, sac) in [("photo.png", &photo), ("other.jpg", &other)] {
+        let br = fs::read(dir.path().join(format!("{name}.sac.br"))).unwrap();
+        let gz = fs::read(dir.path().join(format!("{name}.sac.gz"))).unwrap();
+        assert_eq!(&brotli_decode(&br), sac, "{name}.sac.br");
+        assert_eq!(&gzip_decode(&gz), sac, "{name}.sac.gz");
+        // gzip: no file name (FLG = 0), mtime 0, best compression (XFL = 2).
+        assert_eq!(&gz[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 0xff]);
+    }
+    // The big one really is compressed.
+    let br = fs::metadata(dir.path().join("other.jpg.sac.br"))
+        .unwrap()
+        .len();
+    assert!(
+        br * 10 < other.len() as u64,
+        "br {br} bytes of {}",
+        other.len()
+    );
+}
+
+#[test]
+fn a_second_run_changes_nothing() {
+    let (dir, ..) = folder();
+    assert_eq!(publish(dir.path()).status.code(), Some(0));
+    let before = mtimes(dir.path());
+    let bytes_before: Vec<Vec<u8>> = listing(dir.path())
+        .iter()
+        .map(|n| fs::read(dir.path().join(n)).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let o = publish(dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stdout).ends_with(": 2 .sac file(s) published; 0 file(s) written, 5 unchanged\n")
+    );
+    assert_eq!(mtimes(dir.path()), before, "files were rewritten");
+    let bytes_after: Vec<Vec<u8>> = listing(dir.path())
+        .iter()
+        .map(|n| fs::read(dir.path().join(n)).unwrap())
+        .collect();
+    assert_eq!(bytes_after, bytes_before);
+
+    // A changed .sac gets fresh variants; a stale variant is replaced.
+    fs::write(dir.path().join("other.jpg.sac.gz"), b"stale").unwrap();
+    let o = publish(dir.path());
+    assert!(
+        text(&o.stdout).ends_with("1 file(s) written, 4 unchanged\n"),
+        "{}",
+        text(&o.stdout)
+    );
+    let other = fs::read(dir.path().join("other.jpg.sac")).unwrap();
+    let gz = fs::read(dir.path().join("other.jpg.sac.gz")).unwrap();
+    assert_eq!(gzip_decode(&gz), other);
+}
+
+#[test]
+fn an_empty_folder_is_fine() {
+    let dir = TempDir::new().unwrap();
+    let o = publish(dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stdout).ends_with(": 0 .sac file(s) published; 0 file(s) written, 0 unchanged\n")
+    );
+    assert!(listing(dir.path()).is_empty());
+}
+
+/// Bad input: exit 1, one line, and nothing written (no temporaries left).
+fn assert_bad_leaves_nothing(setup: impl FnOnce(&Path), needle: &str) {
+    let (dir, ..) = folder();
+    setup(dir.path());
+    let before = listing(dir.path());
+    assert_bad(&publish(dir.path()), needle);
+    assert_eq!(listing(dir.path()), before);
+}
+
+#[test]
+fn bad_inputs_fail_with_one_line_and_write_nothing() {
+    assert_bad_leaves_nothing(
+        |d| fs::remove_file(d.join("photo.png.b.npy")).unwrap(),
+        "photo.png.a.npy: no photo.png.b.npy beside it",
+    );
+    assert_bad_leaves_nothing(
+        |d| fs::remove_file(d.join("photo.png.a.npy")).unwrap(),
+        "photo.png.b.npy: no photo.png.a.npy beside it",
+    );
+    assert_bad_leaves_nothing(
+        |d| write_npy(&d.join("photo.png.b.npy"), "<i2", &[3, 2], &[0i16; 6]),
+        "expected two 2-D arrays of one shape (H, W), found (2, 3) and (3, 2)",
+    );
+    assert_bad_leaves_nothing(
+        |d| {
+            write_npy(&d.join("x.a.npy"), "<i2", &[6], &[0i16; 6]);
+            write_npy(&d.join("x.b.npy"), "<i2", &[6], &[0i16; 6]);
+        },
+        "found (6,) and (6,)",
+    );
+    assert_bad_leaves_nothing(
+        |d| write_npy(&d.join("photo.png.a.npy"), "<f4", &[2, 3], &[0f32; 6]),
+        "expected an int16 array, found dtype '<f4'",
+    );
+    assert_bad_leaves_nothing(
+        |d| fs::write(d.join("photo.png.a.npy"), b"garbage").unwrap(),
+        "not a .npy file",
+    );
+    assert_bad_leaves_nothing(
+        |d| fs::write(d.join("broken.sac"), b"SAC1\x00\x01\x03\x00").unwrap(),
+        "broken.sac: truncated input",
+    );
+    assert_bad_leaves_nothing(
+        |d| {
+            let mut s = sac_bytes(&[1, 2], &[3, 4], 2, 1);
+            s.push(0);
+            fs::write(d.join("long.sac"), s).unwrap();
+        },
+        "long.sac: trailing bytes",
+    );
+}
+
+#[test]
+fn not_a_directory() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("f");
+    fs::write(&file, b"x").unwrap();
+    assert_bad(&publish(&file), "not a directory");
+    assert_bad(&publish(&dir.path().join("missing")), "cannot read");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = Command::new(env!("CARGO_BIN_EXE_framewire"))
+        .arg("publish")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
