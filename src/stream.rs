@@ -435,8 +435,12 @@ impl<const N: usize> Decoder<N> {
         // header bytes, then whatever was still to be replayed.
         let pending = self.replay_end.saturating_sub(self.replay_start);
         if pending > 0 {
-            self.buf
-                .copy_within(self.replay_start..self.replay_end, self.head_len);
+            move_within(
+                &mut self.buf,
+                self.replay_start,
+                self.replay_end,
+                self.head_len,
+            );
         }
         let total = self.head_len.saturating_add(pending);
         self.replay_start = 1.min(total);
@@ -473,7 +477,9 @@ impl<const N: usize> Decoder<N> {
                 Err(e) => Some(self.error(e)),
             };
         }
-        if self.head_len == PREFIX_LEN {
+        // With HEADER_LEN = 0 the prefix is the whole header: parse it all
+        // now, or the decoder would wait forever for zero more bytes.
+        if self.head_len == PREFIX_LEN && self.head_need() > PREFIX_LEN {
             let limits = self.effective_limits();
             return match Prefix::parse(head, &limits) {
                 Ok(_) => None,
@@ -523,6 +529,21 @@ impl<const N: usize> Decoder<N> {
             offset,
             len,
             format,
+        }
+    }
+}
+
+/// Moves `buf[start..end]` down to `dest` (`dest <= start`; the ranges may
+/// overlap), skipping bytes out of bounds. A plain forward loop rather than
+/// `copy_within`: that is an out-of-line generic whose own range checks stay
+/// (a panic path) whenever it is not inlined into a caller that proves them.
+/// The moves are of header bytes, a few at a time.
+fn move_within(buf: &mut [u8], start: usize, end: usize, dest: usize) {
+    for (from, to) in (start..end).zip(dest..) {
+        if let Some(&b) = buf.get(from) {
+            if let Some(d) = buf.get_mut(to) {
+                *d = b;
+            }
         }
     }
 }
@@ -633,9 +654,9 @@ impl<const N: usize> Events<'_, '_, N> {
         let dec = &mut *self.dec;
         let at = dec.head_len;
         if from_replay {
-            let src = dec.replay_start..dec.replay_start.saturating_add(n);
-            if src.end <= N && at <= src.start {
-                dec.buf.copy_within(src, at);
+            let end = dec.replay_start.saturating_add(n);
+            if at <= dec.replay_start {
+                move_within(&mut dec.buf, dec.replay_start, end, at);
             }
             dec.replay_start = dec.replay_start.saturating_add(n);
         } else {
@@ -786,7 +807,7 @@ impl<const N: usize> Events<'_, '_, N> {
                     while dec.head_len > 0
                         && !is_magic_prefix(dec.buf.get(..dec.head_len).unwrap_or(&[]))
                     {
-                        dec.buf.copy_within(1..dec.head_len, 0);
+                        move_within(&mut dec.buf, 1, dec.head_len, 0);
                         dec.head_len = dec.head_len.saturating_sub(1);
                         dec.frame_start = dec.frame_start.saturating_add(1);
                     }

@@ -464,6 +464,12 @@ impl Header {
             offset: e.valid_up_to() as u64,
         })?;
         let mut r = Reader::new(text, limits.max_depth);
+        if text.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
+            return Err(Error::JsonSyntax {
+                offset: text.len() as u64,
+                expected: "'{' (the header is empty)",
+            });
+        }
         match r.next()? {
             Some(json::Item {
                 token: Token::BeginObject,

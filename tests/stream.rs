@@ -685,3 +685,28 @@ fn encoders_refuse_too_many_or_too_few_samples() {
         })
     );
 }
+
+#[test]
+fn empty_vcbn_header_is_an_error_not_a_hang() {
+    // HEADER_LEN = 0: the 9-byte prefix is the whole header. The decoder must
+    // parse it at once (an empty JSON text) instead of waiting for 0 bytes.
+    let mut stream = b"VCBN\x01\x00\x00\x00\x00".to_vec();
+    stream.extend_from_slice(&Spec::Sac { a: vec![1], b: vec![2], w: 0, h: 0 }.encode());
+    for resync in [false, true] {
+        for cuts in [vec![], vec![9], (0..stream.len()).collect()] {
+            let evs = run::<64>(&stream, &cuts, resync);
+            assert_eq!(
+                evs[0],
+                Ev::Err(StreamError {
+                    offset: 0,
+                    error: Error::JsonSyntax {
+                        offset: 9,
+                        expected: "'{' (the header is empty)"
+                    }
+                })
+            );
+            let ends = evs.iter().filter(|e| matches!(e, Ev::End { offset: 9, .. })).count();
+            assert_eq!(ends, usize::from(resync), "{evs:?}");
+        }
+    }
+}

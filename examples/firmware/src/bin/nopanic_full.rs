@@ -1,0 +1,175 @@
+//! The whole public decode and encode surface of framewire, built for the
+//! no-panic link proof (feature `full-proof`).
+//!
+//! Like `nopanic`, its panic handler calls an undefined symbol, so it links
+//! only if no panic path is left. Besides everything `nopanic` runs, it
+//! decodes the input with:
+//!
+//! - the push `stream::Decoder` (strict and resync) over chunks of 1 to 61
+//!   bytes, then `finish`;
+//! - `io::FrameReader` (`sac::decode`, `vcbn::decode_with`), and on each VCBN
+//!   frame `vcbn::decode`, `dequantize_into`, the header JSON with
+//!   `Number::to_f64`;
+//!
+//! and re-encodes with `vcbn::encode_levels` (which must give back the bytes
+//! received), `vcbn::encode` and the streaming `write_vcbn`.
+//!
+//! Today it does not link: `core`'s `f64::from_str` (dec2flt) and float
+//! formatting (flt2dec, `{:e}`) keep bounds checks the optimizer cannot
+//! remove. `.ci/nopanic.sh` then links it with the symbol defined and checks
+//! that every function reaching the panic handler is one of those `core`
+//! routines, never framewire's own code.
+
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use framewire::io::blocking::write_vcbn;
+use framewire::io::{AnyFrame, EmbeddedIo, FrameReader};
+use framewire::json::{Reader, Token};
+use framewire::quant::Samples;
+use framewire::stream::{Decoder, Event};
+use framewire::vcbn::{self, Levels, Params};
+use framewire::Error;
+use framewire_firmware::probe::{self, Sink};
+use framewire_firmware::proof::{self, Counts, INPUT};
+use framewire_firmware::{host, opaque};
+
+/// The push decoder over the whole input, in chunks of 1 to 61 bytes.
+fn push_decode(resync: bool, c: &mut Counts) -> Result<(), host::HostError> {
+    let mut file = host::File::open(INPUT, host::READ)?;
+    let mut dec = Decoder::<1024>::new().resync(resync);
+    let (mut frames, mut errors, mut sum) = (0u64, 0u64, 0u64);
+    let mut buf = [0u8; 256];
+    let mut size = 1usize;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let mut data = buf.get(..n).unwrap_or(&[]);
+        while !data.is_empty() {
+            let (chunk, rest) = data.split_at(size.min(data.len()));
+            size = size % 61 + 1;
+            data = rest;
+            let mut events = dec.feed(chunk);
+            while let Some(ev) = events.next() {
+                match ev {
+                    Ok(Event::Header { offset, header }) => {
+                        sum = sum.rotate_left(3) ^ offset ^ header.frame_len();
+                    }
+                    Ok(Event::Payload { offset, data, .. }) => {
+                        sum = sum.rotate_left(3) ^ offset ^ data.len() as u64;
+                    }
+                    Ok(Event::End { .. }) => frames += 1,
+                    Err(e) => {
+                        errors += 1;
+                        sum ^= e.offset;
+                    }
+                }
+            }
+        }
+    }
+    let mut events = dec.finish();
+    while let Some(ev) = events.next() {
+        match ev {
+            Ok(Event::End { .. }) => frames += 1,
+            Ok(_) => {}
+            Err(_) => errors += 1,
+        }
+    }
+    if resync {
+        (c.resync_frames, c.resync_errors) = (frames, errors);
+    } else {
+        (c.strict_frames, c.strict_errors) = (frames, errors);
+    }
+    c.mix(sum);
+    file.close()
+}
+
+/// Reads the header JSON token by token, numbers both ways.
+fn read_json(json: &str, c: &mut Counts) -> Result<(), Error> {
+    let mut r = Reader::new(json, opaque(32));
+    while let Some(item) = r.next()? {
+        match item.token {
+            Token::Number(n) => {
+                c.mix(n.to_f64().to_bits());
+                c.mix(n.to_u64().unwrap_or(7));
+            }
+            Token::Key(k) | Token::String(k) => c.mix(u64::from(k.eq_str("shape"))),
+            _ => c.mix(item.offset as u64),
+        }
+    }
+    r.finish()
+}
+
+fn check_vcbn(bytes: &[u8], frame: &vcbn::Frame<'_>, c: &mut Counts) {
+    let h = frame.header();
+    let mut ok = read_json(frame.json(), c).is_ok();
+    let n = frame.blob().len();
+    let levels = probe::prefix(probe::u16s(), n);
+    let values = probe::prefix(probe::f32s(), n);
+    ok &= frame.blob().copy_to_u16(levels).is_ok();
+    ok &= frame.dequantize_into(values).is_ok();
+    let [hh, ww] = h.shape();
+    let shape = [hh as usize, ww as usize];
+    // The firmware writes canonical headers: re-encoding the levels must
+    // give back the bytes received.
+    let out = probe::bytes_out();
+    ok &= match vcbn::encode_levels(Levels::Blob(frame.blob()), shape, h.vmin(), h.vmax(), out) {
+        Ok(len) => out.get(..len) == Some(bytes),
+        Err(_) => false,
+    };
+    ok &= vcbn::decode(bytes).is_ok();
+    let params = Params::new(h.dtype(), h.vmin(), h.vmax());
+    let samples = Samples::F32(values);
+    c.mix(vcbn::encode(samples, shape, &params, out).map_or(1, |n| n as u64));
+    let mut sink = Sink::default();
+    ok &= write_vcbn(&mut sink, samples, h.shape(), params).is_ok();
+    c.mix(u64::from(sink.sum));
+    c.vcbn += 1;
+    c.mismatches += u64::from(!ok);
+}
+
+fn run(c: &mut Counts) -> Result<(), host::HostError> {
+    proof::walk(c)?;
+    for resync in [false, true] {
+        push_decode(opaque(resync), c)?;
+    }
+    let file = host::File::open(INPUT, host::READ)?;
+    let dec = Decoder::<1024>::new().resync(opaque(true));
+    let mut reader = FrameReader::with_decoder(EmbeddedIo(file), probe::bytes_in(), dec);
+    while let Some(item) = reader.next_frame() {
+        match item {
+            Ok(f) => match f.frame {
+                AnyFrame::Sac(_) => proof::check_sac(f.bytes, c),
+                AnyFrame::Vcbn(frame) => check_vcbn(f.bytes, &frame, c),
+            },
+            Err(_) => c.errors += 1,
+        }
+    }
+    reader.into_inner().0.close()
+}
+
+#[entry]
+fn main() -> ! {
+    let mut c = Counts::default();
+    let io = run(&mut c);
+    probe::sink(c.sum);
+    c.print("nopanic_full:");
+    if io.is_err() {
+        host::print("nopanic_full: host I/O error\n");
+    }
+    let clean = c.errors + c.mismatches + c.strict_errors + c.resync_errors == 0;
+    host::exit(io.is_ok() && clean)
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    extern "C" {
+        fn framewire_panic_path_is_reachable() -> !;
+    }
+    // SAFETY: the symbol is undefined on purpose: this call only links if the
+    // optimizer proved the panic handler unreachable and removed it.
+    unsafe { framewire_panic_path_is_reachable() }
+}

@@ -1,0 +1,405 @@
+//! Support code for the firmware demo, the no-panic link proof and the
+//! code-size probes: semihosting host I/O (files, console, exit), a buffered
+//! [`embedded_io::Write`] over a host file, stack measurement, and the
+//! synthetic sensor frames ([`synth`], shared with the host-side check).
+//!
+//! Nothing here formats with `core::fmt` or can panic: the `nopanic` binary
+//! links this code with a panic handler that calls an undefined symbol.
+
+#![no_std]
+
+pub mod proof;
+#[path = "synth.rs"]
+pub mod synth;
+
+use cortex_m_semihosting::{nr, syscall, syscall1};
+
+/// With the `audit` feature: the symbol the proof binaries' panic handlers
+/// call, defined so that a binary with panic paths still links and its call
+/// graph can be examined (without it, such a binary fails to link: that is
+/// the proof).
+#[cfg(feature = "audit")]
+#[no_mangle]
+pub extern "C" fn framewire_panic_path_is_reachable() -> ! {
+    host::print("panic path reached\n");
+    host::exit(false)
+}
+
+/// Opaque to the optimizer: the value can be anything at run time.
+#[inline(always)]
+pub fn opaque<T>(x: T) -> T {
+    core::hint::black_box(x)
+}
+
+/// Semihosting: the host's console, files and exit.
+pub mod host {
+    use super::*;
+
+    /// `fopen` modes (`"rb"`, `"wb"`).
+    pub const READ: usize = nr::open::R_BINARY;
+    /// `"wb"`: create or truncate.
+    pub const WRITE: usize = nr::open::W_TRUNC_BINARY;
+
+    /// A host file handle.
+    #[derive(Debug)]
+    pub struct File {
+        fd: usize,
+    }
+
+    /// The host refused or failed a file operation.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub struct HostError;
+
+    impl core::fmt::Display for HostError {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("semihosting host I/O failed")
+        }
+    }
+
+    impl core::error::Error for HostError {}
+
+    impl embedded_io::Error for HostError {
+        fn kind(&self) -> embedded_io::ErrorKind {
+            embedded_io::ErrorKind::Other
+        }
+    }
+
+    impl File {
+        /// Opens `path` (which must end in a NUL byte) on the host, relative
+        /// to QEMU's working directory.
+        pub fn open(path: &[u8], mode: usize) -> Result<File, HostError> {
+            let Some((&0, name)) = path.split_last() else {
+                return Err(HostError);
+            };
+            // SAFETY: SYS_OPEN reads `name.len()` bytes at `path`, NUL-terminated.
+            let fd = unsafe { syscall!(OPEN, path.as_ptr(), mode, name.len()) };
+            if fd as isize == -1 {
+                return Err(HostError);
+            }
+            Ok(File { fd })
+        }
+
+        /// The host's console (`:tt`, opened for writing).
+        pub fn stdout() -> Result<File, HostError> {
+            File::open(b":tt\0", nr::open::W_TRUNC)
+        }
+
+        /// Writes all of `bytes`.
+        pub fn write_all(&mut self, mut bytes: &[u8]) -> Result<(), HostError> {
+            while !bytes.is_empty() {
+                // SAFETY: SYS_WRITE reads `bytes.len()` bytes at `bytes`.
+                let left = unsafe { syscall!(WRITE, self.fd, bytes.as_ptr(), bytes.len()) };
+                // SYS_WRITE returns the number of bytes *not* written.
+                let done = bytes.len().checked_sub(left).ok_or(HostError)?;
+                if done == 0 {
+                    return Err(HostError);
+                }
+                bytes = bytes.get(done..).unwrap_or(&[]);
+            }
+            Ok(())
+        }
+
+        /// Reads up to `buf.len()` bytes; 0 at the end of the file.
+        pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, HostError> {
+            // SAFETY: SYS_READ writes at most `buf.len()` bytes at `buf`.
+            let left = unsafe { syscall!(READ, self.fd, buf.as_mut_ptr(), buf.len()) };
+            // SYS_READ returns the number of bytes *not* read.
+            buf.len().checked_sub(left).ok_or(HostError)
+        }
+
+        /// Closes the file.
+        pub fn close(self) -> Result<(), HostError> {
+            // SAFETY: SYS_CLOSE takes the handle only.
+            match unsafe { syscall!(CLOSE, self.fd) } {
+                0 => Ok(()),
+                _ => Err(HostError),
+            }
+        }
+    }
+
+    impl embedded_io::ErrorType for File {
+        type Error = HostError;
+    }
+
+    impl embedded_io::Read for File {
+        fn read(&mut self, buf: &mut [u8]) -> Result<usize, HostError> {
+            File::read(self, buf)
+        }
+    }
+
+    /// Writes `s` to the host's console (via SYS_WRITE0 on a NUL-free copy).
+    pub fn print(s: &str) {
+        let mut buf = [0u8; 128];
+        for piece in s.as_bytes().chunks(buf.len() - 1) {
+            let n = piece.len();
+            if let Some(dst) = buf.get_mut(..n) {
+                dst.copy_from_slice(piece);
+            }
+            if let Some(end) = buf.get_mut(n) {
+                *end = 0;
+            }
+            // SAFETY: SYS_WRITE0 reads a NUL-terminated string.
+            unsafe { syscall1!(WRITE0, buf.as_ptr()) };
+        }
+    }
+
+    /// Writes `n` in decimal to the host's console.
+    pub fn print_u64(n: u64) {
+        let mut digits = [0u8; 20];
+        print(super::decimal(n, &mut digits));
+    }
+
+    /// Ends the emulation: QEMU exits with status 0 for `true`, 1 otherwise.
+    pub fn exit(success: bool) -> ! {
+        let status = if success {
+            cortex_m_semihosting::debug::EXIT_SUCCESS
+        } else {
+            cortex_m_semihosting::debug::EXIT_FAILURE
+        };
+        loop {
+            cortex_m_semihosting::debug::exit(status);
+        }
+    }
+}
+
+/// `n` in decimal, written into `buf`.
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or("")
+}
+
+/// A buffered [`embedded_io::Write`] over a host file: semihosting calls are
+/// slow (each one traps to the debugger), so bytes are gathered in `N`-byte
+/// blocks first.
+#[derive(Debug)]
+pub struct BufferedFile<const N: usize> {
+    file: host::File,
+    buf: [u8; N],
+    len: usize,
+    /// Bytes accepted so far.
+    pub written: u64,
+}
+
+impl<const N: usize> BufferedFile<N> {
+    /// Wraps an open file.
+    pub fn new(file: host::File) -> Self {
+        BufferedFile {
+            file,
+            buf: [0; N],
+            len: 0,
+            written: 0,
+        }
+    }
+
+    fn drain(&mut self) -> Result<(), host::HostError> {
+        let pending = self.buf.get(..self.len).unwrap_or(&[]);
+        self.file.write_all(pending)?;
+        self.len = 0;
+        Ok(())
+    }
+
+    /// Flushes and closes the file.
+    pub fn close(mut self) -> Result<(), host::HostError> {
+        self.drain()?;
+        self.file.close()
+    }
+}
+
+impl<const N: usize> embedded_io::ErrorType for BufferedFile<N> {
+    type Error = host::HostError;
+}
+
+impl<const N: usize> embedded_io::Write for BufferedFile<N> {
+    fn write(&mut self, bytes: &[u8]) -> Result<usize, host::HostError> {
+        if bytes.is_empty() {
+            return Ok(0);
+        }
+        if self.len == N {
+            self.drain()?;
+        }
+        let room = self.buf.get_mut(self.len..).unwrap_or(&mut []);
+        let n = room.len().min(bytes.len());
+        if let (Some(dst), Some(src)) = (room.get_mut(..n), bytes.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.len += n;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> Result<(), host::HostError> {
+        self.drain()
+    }
+}
+
+/// Stack measurement with cortex-m-rt's `paint-stack`: at reset, the whole
+/// stack region (from `_stack_end`, just past `.bss`, up to `_stack_start`,
+/// the top of RAM) is filled with [`cortex_m_rt::STACK_PAINT_VALUE`]. The
+/// lowest word no longer holding it marks the deepest the stack has been.
+pub mod stack {
+    extern "C" {
+        static _stack_start: u32;
+        static _stack_end: u32;
+    }
+
+    fn bounds() -> (usize, usize) {
+        // Only the symbols' addresses are taken.
+        (
+            core::ptr::addr_of!(_stack_end) as usize,
+            core::ptr::addr_of!(_stack_start) as usize,
+        )
+    }
+
+    /// Size of the stack region in bytes.
+    pub fn region() -> usize {
+        let (end, start) = bounds();
+        start - end
+    }
+
+    /// The deepest the stack has reached since reset, in bytes.
+    pub fn peak() -> usize {
+        let (end, start) = bounds();
+        let mut p = end;
+        while p < start {
+            // SAFETY: `p` is a word-aligned address inside the stack region.
+            let w = unsafe { core::ptr::read_volatile(p as *const u32) };
+            if w != cortex_m_rt::STACK_PAINT_VALUE {
+                break;
+            }
+            p += 4;
+        }
+        start - p
+    }
+}
+
+/// Inputs and outputs the optimizer cannot see through, for the code-size
+/// probes and the no-panic proof: buffers in `.bss` handed out through
+/// [`opaque`], so their contents and lengths are unknown at compile time.
+pub mod probe {
+    use super::opaque;
+
+    /// Bytes in each probe buffer.
+    pub const BYTES: usize = 20 * 1024;
+    /// Elements in each typed probe buffer.
+    pub const ELEMS: usize = 4096;
+
+    static mut BYTES_IN: [u8; BYTES] = [0; BYTES];
+    static mut BYTES_OUT: [u8; BYTES] = [0; BYTES];
+    static mut I16_A: [i16; ELEMS] = [0; ELEMS];
+    static mut I16_B: [i16; ELEMS] = [0; ELEMS];
+    static mut U16S: [u16; ELEMS] = [0; ELEMS];
+    static mut U16S_B: [u16; ELEMS] = [0; ELEMS];
+    static mut F32S: [f32; ELEMS] = [0.0; ELEMS];
+
+    /// The input bytes (any reference it returned before must be dead).
+    pub fn bytes_in() -> &'static mut [u8] {
+        // SAFETY: callers drop the previous reference first (see above).
+        opaque(unsafe { &mut *core::ptr::addr_of_mut!(BYTES_IN) })
+    }
+
+    /// An output byte buffer (any reference it returned before must be dead).
+    pub fn bytes_out() -> &'static mut [u8] {
+        // SAFETY: callers drop the previous reference first (see above).
+        opaque(unsafe { &mut *core::ptr::addr_of_mut!(BYTES_OUT) })
+    }
+
+    /// Two `i16` buffers (any reference it returned before must be dead).
+    pub fn i16s() -> (&'static mut [i16], &'static mut [i16]) {
+        // SAFETY: callers drop the previous reference first (see above).
+        unsafe {
+            (
+                opaque(&mut *core::ptr::addr_of_mut!(I16_A)),
+                opaque(&mut *core::ptr::addr_of_mut!(I16_B)),
+            )
+        }
+    }
+
+    /// A `u16` buffer (any reference it returned before must be dead).
+    pub fn u16s() -> &'static mut [u16] {
+        // SAFETY: callers drop the previous reference first (see above).
+        opaque(unsafe { &mut *core::ptr::addr_of_mut!(U16S) })
+    }
+
+    /// A second `u16` buffer (any reference it returned before must be dead).
+    pub fn u16s_b() -> &'static mut [u16] {
+        // SAFETY: callers drop the previous reference first (see above).
+        opaque(unsafe { &mut *core::ptr::addr_of_mut!(U16S_B) })
+    }
+
+    /// An `f32` buffer (any reference it returned before must be dead).
+    pub fn f32s() -> &'static mut [f32] {
+        // SAFETY: callers drop the previous reference first (see above).
+        opaque(unsafe { &mut *core::ptr::addr_of_mut!(F32S) })
+    }
+
+    /// The first `opaque(n)` elements of `s` (all of it if `n` is larger).
+    pub fn prefix<T>(s: &mut [T], n: usize) -> &mut [T] {
+        let n = opaque(n).min(s.len());
+        s.get_mut(..n).unwrap_or(&mut [])
+    }
+
+    /// Keeps `x` alive: the optimizer must assume it is used.
+    #[inline(always)]
+    pub fn sink<T>(x: T) {
+        drop(opaque(x));
+    }
+
+    /// A writer that accepts everything and remembers only a checksum.
+    #[derive(Debug, Default)]
+    pub struct Sink {
+        /// Bytes written.
+        pub len: u64,
+        /// A running checksum of the bytes.
+        pub sum: u32,
+    }
+
+    impl embedded_io::ErrorType for Sink {
+        type Error = core::convert::Infallible;
+    }
+
+    impl embedded_io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+            for &b in buf {
+                self.sum = self.sum.rotate_left(5) ^ u32::from(b);
+            }
+            self.len += buf.len() as u64;
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+    }
+}
+
+/// The body shared by the code-size probes: a `#[entry]` that runs `$body`
+/// and exits through semihosting, and a panic handler that just stops (so a
+/// probe links even where a panic path is left; `nopanic` is the proof).
+#[macro_export]
+macro_rules! size_probe {
+    ($body:block) => {
+        #[cortex_m_rt::entry]
+        fn main() -> ! {
+            let () = $body;
+            $crate::host::exit(true)
+        }
+
+        #[panic_handler]
+        fn panic(_: &core::panic::PanicInfo) -> ! {
+            loop {
+                core::hint::spin_loop();
+            }
+        }
+    };
+}
