@@ -11,15 +11,13 @@
 #     quantize/dequantize kernels, `vcbn::Prefix`, `vcbn::Blob`, the JSON
 #     reader (tokens, `to_u64`). It then runs under QEMU over a capture of
 #     the firmware demo and must decode all of it.
-#  2. `nopanic_full` adds `vcbn::decode`, the stream decoder, `FrameReader`,
-#     `Number::to_f64`, `vcbn::encode`/`encode_levels`/`write_vcbn`. If it
-#     links, the full proof holds. Today it does not: `core`'s float parser
-#     (`f64::from_str`, dec2flt) and float formatting (`{:e}`, flt2dec) keep
-#     bounds checks the optimizer cannot remove. The stage then links it with
-#     the symbol defined (feature `audit`) and requires every function that
-#     branches into core's panic machinery to be one of those core routines
-#     (the allowlist below), never framewire's own code; and runs it over the
-#     capture.
+#  2. `nopanic_full` must link too: it adds `vcbn::decode`, the stream
+#     decoder (strict and resync), `FrameReader`, `Number::to_f64`,
+#     `vcbn::encode`/`encode_levels`/`write_vcbn`. (framewire parses floats
+#     with its own correctly rounded reader and writes them with Ryū: `core`'s
+#     dec2flt and `{:e}` keep bounds checks the optimizer cannot remove.) If
+#     it does not link, the stage lists where each panic path starts. Then it
+#     runs under QEMU over the capture.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -57,40 +55,21 @@ grep -q "sac=30 vcbn=30 mismatches=0 errors=0" "$work/nopanic.out" || {
 }
 
 echo "--- 2. full link proof: nopanic_full"
-if build --features full-proof --bin nopanic_full 2>"$work/full.err"; then
-  echo "ok: nopanic_full links: the FULL proof holds (decode, stream decoder, encode)"
-  echo "    (time to make this stage strict: drop the audit below)"
-else
-  if ! grep -q "undefined symbol: framewire_panic_path_is_reachable" "$work/full.err"; then
-    cat "$work/full.err"
-    echo "FAIL: nopanic_full failed to build for another reason"
-    exit 1
-  fi
-  echo "nopanic_full does not link (expected today); auditing its panic paths:"
+if ! build --features full-proof --bin nopanic_full 2>"$work/full.err"; then
+  cat "$work/full.err"
+  echo "FAIL: nopanic_full does not link: a panic path is reachable. Where they start:"
   build --features audit --bin nopanic_full
-  # core's float parsing and formatting, the only origins allowed.
-  python3 "$FW/tools/panic_paths.py" "$OUT/nopanic_full" \
-    --allow '^<f64 as core::str::traits::FromStr>::from_str$' \
-    --allow '^<core::num::(imp::)?dec2flt::' \
-    --allow '^core::num::(imp::)?dec2flt::' \
-    --allow '^core::num::(imp::)?flt2dec::' \
-    --allow '^<core::num::(imp::)?bignum::' \
-    --allow '^<core::num::(imp::)?diy_float::' \
-    --allow '^core::fmt::float::' \
-    --allow '^<core::fmt::Formatter>::write_formatted_parts$' \
-    --allow '^<u64 as core::fmt::Display>::fmt$' >"$work/audit.txt" || {
-    cat "$work/audit.txt"
-    echo "FAIL: a panic path starts outside core's float routines (NOT ALLOWED above)"
-    exit 1
-  }
-  grep -E '^(allowed|no panic)|origin\(s\)' "$work/audit.txt"
-  echo "ok: every remaining panic path is in core's float parsing/formatting"
-  echo "--- run nopanic_full (audit build) under QEMU over the same capture"
-  (cd "$work" && qemu "$OUT/nopanic_full" 2>&1) | tee "$work/full.out"
-  grep -q "sac=60 vcbn=60 mismatches=0 errors=0 strict_frames=60 strict_errors=0 resync_frames=60 resync_errors=0" \
-    "$work/full.out" || {
-    echo "FAIL: nopanic_full did not decode and re-encode all 60 frames"
-    exit 1
-  }
+  python3 "$FW/tools/panic_paths.py" "$OUT/nopanic_full" || true
+  exit 1
 fi
+echo "ok: nopanic_full links: no panic path in SAC/VCBN decode and encode, the stream"
+echo "    decoder (strict and resync), FrameReader, the JSON reader and float reader,"
+echo "    and the streaming writers"
+echo "--- run it under QEMU over the same capture"
+(cd "$work" && qemu "$OUT/nopanic_full" 2>&1) | tee "$work/full.out"
+grep -q "sac=60 vcbn=60 mismatches=0 errors=0 strict_frames=60 strict_errors=0 resync_frames=60 resync_errors=0" \
+  "$work/full.out" || {
+  echo "FAIL: nopanic_full did not decode and re-encode all 60 frames"
+  exit 1
+}
 echo "nopanic: all checks passed"

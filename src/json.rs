@@ -28,9 +28,10 @@
 //! # The float writer
 //!
 //! [`write_f64`] writes a `f64` exactly as Python's `repr(float)` (and hence
-//! `json.dumps`) does. The shortest round-trip digits come from `core`'s own
-//! float formatting (`{:e}`); only the layout (fixed or exponent, `.0`,
-//! two-digit signed exponent) is done here.
+//! `json.dumps`) does. The shortest round-trip digits come from Ryū (the
+//! `ryu` crate, which links with no panic path, unlike `core`'s `{:e}`); only
+//! the layout (fixed or exponent, `.0`, two-digit signed exponent) is done
+//! here.
 
 use core::fmt::{self, Write};
 
@@ -217,8 +218,8 @@ impl<'a> Number<'a> {
     /// beyond the `f64` range to `±inf`).
     pub fn to_f64(&self) -> f64 {
         // The reader only produces JSON number grammar or Python's three
-        // non-finite literals, all of which `core` parses.
-        self.text.parse::<f64>().unwrap_or(f64::NAN)
+        // non-finite literals, all of which the parser takes.
+        crate::decimal::parse(self.text).unwrap_or(f64::NAN)
     }
 
     /// The value as an exact non-negative integer, whatever its JSON form:
@@ -295,6 +296,22 @@ impl<'a> Number<'a> {
         }
         Ok(value)
     }
+}
+
+/// Parses number text in JSON grammar (or one of Python's `NaN`,
+/// `Infinity`, `-Infinity`) into the nearest `f64`: correctly rounded, ties
+/// to even, `±inf` beyond the range and `±0` below it, as Python's `float()`
+/// and `json.loads` read it. Any length is accepted here (the [`Reader`]
+/// limits tokens to [`MAX_NUMBER_LEN`]). `None` if `text` is not such a number.
+///
+/// ```
+/// use framewire::json::parse_number;
+/// assert_eq!(parse_number("0.1"), Some(0.1));
+/// assert_eq!(parse_number("1e400"), Some(f64::INFINITY));
+/// assert_eq!(parse_number("0x10"), None);
+/// ```
+pub fn parse_number(text: &str) -> Option<f64> {
+    crate::decimal::parse(text)
 }
 
 /// Parses `[+-]digits` saturating at ±`i64::MAX / 2` (far beyond any
@@ -690,66 +707,22 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A float in scientific notation as core formats it: significant digits
-/// (without sign or point) and a decimal exponent.
-struct Sci {
-    buf: [u8; 40],
-    text_len: usize,
-    digits: [u8; 24],
-    n: usize,
-    exp: i64,
-}
-
-impl Sci {
-    fn new() -> Self {
-        Sci {
-            buf: [0; 40],
-            text_len: 0,
-            digits: [0; 24],
-            n: 0,
-            exp: 0,
+/// Writes `v` in decimal, at least `min_digits` digits (zero-padded).
+/// Hand-rolled so the encoders never reach `core`'s integer formatting,
+/// whose bounds checks are a panic path the optimizer keeps.
+pub(crate) fn write_u64<W: Write>(w: &mut W, mut v: u64, min_digits: usize) -> fmt::Result {
+    let mut buf = [b'0'; 20];
+    let mut start = buf.len();
+    while v > 0 || start == buf.len() {
+        start = start.saturating_sub(1);
+        if let Some(slot) = buf.get_mut(start) {
+            *slot = b'0'.wrapping_add((v % 10) as u8);
         }
+        v /= 10;
     }
-
-    /// Formats `x` with `{:e}` (shortest) or `{:.pe}` (correctly rounded).
-    fn format(&mut self, x: f64, precision: Option<usize>) -> fmt::Result {
-        let mut sw = crate::fmtbuf::SliceWriter::new(&mut self.buf);
-        match precision {
-            None => write!(sw, "{x:e}")?,
-            // (`{:.p$e}` panics on a precision over u16::MAX; p < 24 here,
-            // the bound lets the optimizer see it.)
-            Some(p) => {
-                let p = p.min(usize::from(u16::MAX));
-                write!(sw, "{x:.p$e}")?
-            }
-        }
-        self.text_len = sw.len();
-        let text = self.buf.get(..self.text_len).ok_or(fmt::Error)?;
-        let text = text.strip_prefix(b"-").unwrap_or(text);
-        let e_at = text.iter().position(|&b| b == b'e').ok_or(fmt::Error)?;
-        let mantissa = text.get(..e_at).ok_or(fmt::Error)?;
-        self.exp = parse_exponent(text.get(e_at.saturating_add(1)..).ok_or(fmt::Error)?);
-        self.n = 0;
-        for &d in mantissa.iter().filter(|b| b.is_ascii_digit()) {
-            *self.digits.get_mut(self.n).ok_or(fmt::Error)? = d;
-            self.n = self.n.saturating_add(1);
-        }
-        Ok(())
-    }
-
-    fn digits(&self) -> Result<&str, fmt::Error> {
-        let d = self.digits.get(..self.n).ok_or(fmt::Error)?;
-        core::str::from_utf8(d).map_err(|_| fmt::Error)
-    }
-
-    /// Whether the formatted text reads back as exactly `x`.
-    fn round_trips(&self, x: f64) -> Result<bool, fmt::Error> {
-        let text = self.buf.get(..self.text_len).ok_or(fmt::Error)?;
-        let text = core::str::from_utf8(text).map_err(|_| fmt::Error)?;
-        Ok(text
-            .parse::<f64>()
-            .is_ok_and(|y| y.to_bits() == x.to_bits()))
-    }
+    start = start.min(buf.len().saturating_sub(min_digits));
+    let digits = buf.get(start..).unwrap_or(&[]);
+    w.write_str(core::str::from_utf8(digits).map_err(|_| fmt::Error)?)
 }
 
 /// Writes `x` exactly as Python's `repr(float)` does (and therefore as
@@ -757,6 +730,10 @@ impl Sci {
 /// integral values, exponent form (`1e-05`, `1.5e+16`) below `1e-4` or from
 /// `1e16` in magnitude. Non-finite values are written as Python's `json`
 /// writes them: `NaN`, `Infinity`, `-Infinity`.
+///
+/// The digits come from Ryū (the `ryu` crate): the shortest that round-trip,
+/// the closest of those, ties to even, as Python's dtoa chooses; this
+/// function only lays them out as Python does.
 pub fn write_f64<W: Write>(w: &mut W, x: f64) -> fmt::Result {
     if x.is_nan() {
         return w.write_str("NaN");
@@ -767,21 +744,42 @@ pub fn write_f64<W: Write>(w: &mut W, x: f64) -> fmt::Result {
     if x == 0.0 {
         return w.write_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
     }
-    // `{:e}` gives the shortest round-trip digits. When two candidates of
-    // that length are equally close to `x`, core rounds the tie up while
-    // Python's dtoa rounds it to even; the correctly rounded form of the same
-    // length (`{:.Ne}`, ties to even) settles it whenever it round-trips.
-    let mut shortest = Sci::new();
-    shortest.format(x, None)?;
-    let mut nearest = Sci::new();
-    nearest.format(x, Some(shortest.n.saturating_sub(1)))?;
-    let sci = if nearest.digits()? != shortest.digits()? && nearest.round_trips(x)? {
-        &nearest
-    } else {
-        &shortest
+    let mut ryu_buf = ryu::Buffer::new();
+    let text = ryu_buf.format_finite(x).as_bytes();
+    // Ryū writes `[-]d.ddd`, `[-]ddd.0`, `[-]0.000ddd` or `[-]d[.ddd]e[-]x`:
+    // take its significant digits and the decimal exponent of the first one.
+    let (negative, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
     };
-    let negative = x.is_sign_negative();
-    let (digits, exp) = (sci.digits()?, sci.exp);
+    let (mantissa, exp_part) = match text.iter().position(|&b| b == b'e') {
+        Some(i) => (
+            text.get(..i).unwrap_or(&[]),
+            parse_exponent(text.get(i.saturating_add(1)..).unwrap_or(&[])),
+        ),
+        None => (text, 0),
+    };
+    let int_len = mantissa
+        .iter()
+        .position(|&b| b == b'.')
+        .unwrap_or(mantissa.len());
+    let mut all = [0u8; 32];
+    let mut n = 0usize;
+    for &d in mantissa.iter().filter(|b| b.is_ascii_digit()) {
+        *all.get_mut(n).ok_or(fmt::Error)? = d;
+        n = n.saturating_add(1);
+    }
+    let all = all.get(..n).ok_or(fmt::Error)?;
+    let lead = all.iter().take_while(|&&d| d == b'0').count();
+    let sig = all.get(lead..).unwrap_or(&[]);
+    let trail = sig.iter().rev().take_while(|&&d| d == b'0').count();
+    let sig = sig.get(..sig.len().saturating_sub(trail)).unwrap_or(&[]);
+    let digits = core::str::from_utf8(sig).map_err(|_| fmt::Error)?;
+    // value = d.ddd * 10^exp
+    let exp = exp_part
+        .saturating_add(i64::try_from(int_len).unwrap_or(0))
+        .saturating_sub(1)
+        .saturating_sub(i64::try_from(lead).unwrap_or(0));
     if negative {
         w.write_char('-')?;
     }
@@ -795,8 +793,8 @@ pub fn write_f64<W: Write>(w: &mut W, x: f64) -> fmt::Result {
             w.write_char('.')?;
             w.write_str(rest)?;
         }
-        let sign = if exp < 0 { '-' } else { '+' };
-        write!(w, "e{sign}{:02}", exp.unsigned_abs())
+        w.write_str(if exp < 0 { "e-" } else { "e+" })?;
+        write_u64(w, exp.unsigned_abs(), 2)
     } else if decpt <= 0 {
         w.write_str("0.")?;
         for _ in 0..decpt.unsigned_abs() {
@@ -840,7 +838,15 @@ pub fn write_str<W: Write>(w: &mut W, s: &str) -> fmt::Result {
             c => {
                 let mut units = [0u16; 2];
                 for u in c.encode_utf16(&mut units) {
-                    write!(w, "\\u{u:04x}")?;
+                    w.write_str("\\u")?;
+                    for shift in [12u32, 8, 4, 0] {
+                        let nibble = (*u >> shift) & 0xF;
+                        let hex = b"0123456789abcdef"
+                            .get(usize::from(nibble))
+                            .copied()
+                            .unwrap_or(b'0');
+                        w.write_char(char::from(hex))?;
+                    }
                 }
             }
         }

@@ -81,6 +81,7 @@ pub mod sac;
 pub mod stream;
 pub mod vcbn;
 
+mod decimal;
 mod fmtbuf;
 
 pub use error::{Error, Field};

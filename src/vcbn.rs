@@ -1031,17 +1031,23 @@ fn blob_len_of(shape: [u64; 2], dtype: Dtype) -> Result<u64, Error> {
 /// Writes the canonical header JSON, exactly as Python's
 /// `json.dumps(header, separators=(",", ":"))` writes the seed's dict.
 fn write_json<W: Write>(w: &mut W, shape: [u64; 2], params: &Params, blob_len: u64) -> fmt::Result {
+    // Plain `write_str` calls and framewire's own number writers: no
+    // `core::fmt` formatting (its bounds checks are panic paths).
     let [h, wd] = shape;
-    write!(
-        w,
-        "{{\"fmt\":\"vcbin\",\"version\":1,\"dtype\":\"{}\",\"endianness\":\"LE\",\"shape\":[{h},{wd}],\"order\":\"C\",\"size\":",
-        params.dtype.name()
-    )?;
+    w.write_str("{\"fmt\":\"vcbin\",\"version\":1,\"dtype\":\"")?;
+    w.write_str(params.dtype.name())?;
+    w.write_str("\",\"endianness\":\"LE\",\"shape\":[")?;
+    json::write_u64(w, h, 1)?;
+    w.write_char(',')?;
+    json::write_u64(w, wd, 1)?;
+    w.write_str("],\"order\":\"C\",\"size\":")?;
     // BLOB size in MiB: Python's len / 1048576. Dividing by a power of two is
     // exact, so rounding blob_len to f64 first gives Python's correctly
     // rounded true division.
     json::write_f64(w, blob_len as f64 / 1_048_576.0)?;
-    write!(w, ",\"resolution\":{},\"vmin\":", params.dtype.resolution())?;
+    w.write_str(",\"resolution\":")?;
+    json::write_u64(w, u64::from(params.dtype.resolution()), 1)?;
+    w.write_str(",\"vmin\":")?;
     json::write_f64(w, params.vmin)?;
     w.write_str(",\"vmax\":")?;
     json::write_f64(w, params.vmax)?;

@@ -14,11 +14,11 @@
 //! and re-encodes with `vcbn::encode_levels` (which must give back the bytes
 //! received), `vcbn::encode` and the streaming `write_vcbn`.
 //!
-//! Today it does not link: `core`'s `f64::from_str` (dec2flt) and float
-//! formatting (flt2dec, `{:e}`) keep bounds checks the optimizer cannot
-//! remove. `.ci/nopanic.sh` then links it with the symbol defined and checks
-//! that every function reaching the panic handler is one of those `core`
-//! routines, never framewire's own code.
+//! It links: framewire reads floats with its own correctly rounded parser
+//! and writes them with Ryū, because `core`'s `f64::from_str` (dec2flt) and
+//! float formatting (flt2dec, `{:e}`) keep bounds checks the optimizer cannot
+//! remove. `.ci/nopanic.sh` fails if it ever stops linking, and lists where
+//! each panic path starts (feature `audit`, tools/panic_paths.py).
 
 #![no_std]
 #![no_main]
