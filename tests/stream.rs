@@ -691,7 +691,15 @@ fn empty_vcbn_header_is_an_error_not_a_hang() {
     // HEADER_LEN = 0: the 9-byte prefix is the whole header. The decoder must
     // parse it at once (an empty JSON text) instead of waiting for 0 bytes.
     let mut stream = b"VCBN\x01\x00\x00\x00\x00".to_vec();
-    stream.extend_from_slice(&Spec::Sac { a: vec![1], b: vec![2], w: 0, h: 0 }.encode());
+    stream.extend_from_slice(
+        &Spec::Sac {
+            a: vec![1],
+            b: vec![2],
+            w: 0,
+            h: 0,
+        }
+        .encode(),
+    );
     for resync in [false, true] {
         for cuts in [vec![], vec![9], (0..stream.len()).collect()] {
             let evs = run::<64>(&stream, &cuts, resync);
@@ -705,7 +713,10 @@ fn empty_vcbn_header_is_an_error_not_a_hang() {
                     }
                 })
             );
-            let ends = evs.iter().filter(|e| matches!(e, Ev::End { offset: 9, .. })).count();
+            let ends = evs
+                .iter()
+                .filter(|e| matches!(e, Ev::End { offset: 9, .. }))
+                .count();
             assert_eq!(ends, usize::from(resync), "{evs:?}");
         }
     }
