@@ -167,29 +167,19 @@ impl Decimal {
         let mut r = self.nd;
         let mut w = self.nd.saturating_add(delta);
         let mut n: u64 = 0;
-        while r > 0 {
-            r = r.wrapping_sub(1);
-            n = n.wrapping_add(self.digit(r) << k);
-            let quo = n / 10;
-            let rem = n % 10;
+        // Read digits from the right, shifted; then flush the carry.
+        while r > 0 || n > 0 {
+            if r > 0 {
+                r = r.wrapping_sub(1);
+                n = n.wrapping_add(self.digit(r) << k);
+            }
             w = w.saturating_sub(1);
             if w < MAX_DIGITS {
-                self.set(w, rem);
-            } else if rem != 0 {
+                self.set(w, n % 10);
+            } else if n % 10 != 0 {
                 self.trunc = true;
             }
-            n = quo;
-        }
-        while n > 0 {
-            let quo = n / 10;
-            let rem = n % 10;
-            w = w.saturating_sub(1);
-            if w < MAX_DIGITS {
-                self.set(w, rem);
-            } else if rem != 0 {
-                self.trunc = true;
-            }
-            n = quo;
+            n /= 10;
         }
         self.nd = self.nd.saturating_add(delta).min(MAX_DIGITS);
         self.dp = self
