@@ -17,7 +17,9 @@
 //!
 //! The kernels are plain safe loops over fixed-width blocks
 //! (`chunks_exact`) with a scalar tail; clamping and the NaN/infinity rule
-//! are selects, not branches, so the compiler vectorizes them.
+//! are selects, not branches, and on x86 the final truncation avoids Rust's
+//! saturating float-to-int `as` casts (which the baseline SSE2 cannot do on
+//! vectors), so the compiler vectorizes them in a default build.
 //!
 //! ```
 //! use framewire::quant;
@@ -30,6 +32,7 @@
 //! ```
 
 use zerocopy::byteorder::little_endian::U16 as U16Le;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::error::{Error, Field};
 
@@ -41,6 +44,113 @@ pub const RESOLUTION_U16: u32 = 4096;
 /// Block width of the kernels. 16 f32 lanes fill one AVX-512 register, two
 /// AVX2 registers or four SSE/NEON registers; the tail is handled scalar.
 const BLOCK: usize = 16;
+
+/// 2^23: adding it to a float in `[0, 2^23)` leaves the nearest integer in
+/// the low mantissa bits (see [`trunc`]).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+const MAGIC: f32 = 8_388_608.0;
+/// The bits of [`MAGIC`].
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+const MAGIC_BITS: u32 = 0x4B00_0000;
+
+/// The per-run constants of a kernel for one output type: the quantizer's,
+/// with `hi` lowered to the largest value the output type holds (which is
+/// what the saturating `as` cast of the SPEC §3 formula would give).
+#[derive(Clone, Copy)]
+struct Kernel {
+    offset: f32,
+    scale: f32,
+    hi: f32,
+}
+
+impl Kernel {
+    /// The level of one sample, `trunc(clamp(v, 0, hi))` or 0 for a
+    /// non-finite `v`, as an integer. Every step is a select or a lane-wise
+    /// float/integer operation, so blocks of these vectorize.
+    #[inline(always)]
+    fn level(self, x: f32) -> u32 {
+        let v = (x - self.offset) * self.scale;
+        // `scaled[~np.isfinite(scaled)] = 0`, then `np.clip(v, 0, hi)`:
+        // NaN and everything below 0 (-inf included) become 0 (`v > 0` is
+        // false for NaN), +inf becomes 0, and what is above `hi` becomes `hi`.
+        let v = if v > 0.0 { v } else { 0.0 };
+        let v = if v == f32::INFINITY { 0.0 } else { v };
+        let v = if v < self.hi { v } else { self.hi };
+        trunc(v)
+    }
+}
+
+/// `v as u32` for `v` in `[0, 65535]` (so never saturating).
+///
+/// On x86, Rust's saturating float-to-int cast does not vectorize with the
+/// baseline SSE2 (LLVM turns it into scalar conversions and branches), so
+/// truncate without one: `v + 2^23` is exact up to rounding `v` to the
+/// nearest integer `n`, which lands in the low mantissa bits; where `n`
+/// rounded up (`n > v`), take one off. Other targets' conversions saturate
+/// in hardware (Arm's `vcvt`, AArch64's `fcvtzu`, WebAssembly's
+/// `trunc_sat`), so they keep the plain cast, which is also the smallest code.
+#[inline(always)]
+fn trunc(v: f32) -> u32 {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        let t = v + MAGIC;
+        let n = t.to_bits().wrapping_sub(MAGIC_BITS);
+        let rounded_up = (t - MAGIC) > v;
+        n.wrapping_sub(u32::from(rounded_up))
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    {
+        v as u32
+    }
+}
+
+/// `n as u16` for `n <= 65535`. On x86 written so that SSE2 narrows four
+/// lanes with one signed pack (`packssdw`) instead of three shuffles: shift
+/// `0..=65535` down to i16's range, where the clamp never bites but tells
+/// the compiler the pack is exact, then shift back.
+#[inline(always)]
+fn narrow_u16(n: u32) -> u16 {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        let s = (n as i32).wrapping_sub(0x8000);
+        let s = s.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+        (s as u16) ^ 0x8000
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    {
+        n as u16
+    }
+}
+
+/// `n as u16` for `n <= 32767` (the `uint16` levels, 0..=4096): one signed
+/// pack (`packssdw`) narrows eight lanes on x86, with no bias needed.
+#[inline(always)]
+fn narrow_small(n: u32) -> u16 {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        (n as i32).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16 as u16
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    {
+        n as u16
+    }
+}
+
+/// `n as u8` for `n <= 255`. On x86 written as two saturating narrowings,
+/// which compile to packs (`packssdw`, `packuswb`) at every x86-64 level: the
+/// plain truncation led LLVM to gathers with AVX-512.
+#[inline(always)]
+fn narrow_u8(n: u32) -> u8 {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        let s = (n as i32).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+        s.clamp(0, 255) as u8
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    {
+        n as u8
+    }
+}
 
 /// The precomputed constants of one quantization (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,25 +185,21 @@ impl Quantizer {
         }
     }
 
-    /// The level of one sample, as an `f32` holding an integer in `0..=hi`.
+    /// The kernel constants for output type `D`.
     #[inline(always)]
-    fn level_f32(&self, x: f32) -> f32 {
-        let v = (x - self.offset) * self.scale;
-        // Non-finite (NaN, ±inf) to 0, as `scaled[~np.isfinite(scaled)] = 0`.
-        let v = if v.abs() < f32::INFINITY { v } else { 0.0 };
-        // np.clip(v, 0, hi); v is finite here, so plain compares suffice.
-        let v = if v < 0.0 { 0.0 } else { v };
-        if v > self.hi {
-            self.hi
-        } else {
-            v
+    fn kernel<D: Level>(&self) -> Kernel {
+        Kernel {
+            offset: self.offset,
+            scale: self.scale,
+            hi: if self.hi > D::MAX { D::MAX } else { self.hi },
         }
     }
 
-    /// The level of one sample (`astype` truncates toward zero).
+    /// The level of one sample (`astype` truncates toward zero; a resolution
+    /// above 65535 saturates at 65535).
     #[inline(always)]
     pub fn level(&self, x: f32) -> u16 {
-        self.level_f32(x) as u16
+        <u16 as Level>::from_int(self.kernel::<u16>().level(x))
     }
 }
 
@@ -120,27 +226,51 @@ impl Sample for f64 {
 
 /// An output level type.
 pub(crate) trait Level: Copy {
-    fn from_level(v: f32) -> Self;
+    /// The largest level the type holds.
+    const MAX: f32;
+    /// Whether [`Level::from_small`] is a cheaper path than
+    /// [`Level::from_int`] (the kernel then picks it when `hi <= 32767`).
+    const HAS_SMALL: bool = false;
+    /// The level `n`, which is at most `MAX`.
+    fn from_int(n: u32) -> Self;
+    /// The level `n`, which is at most 32767.
+    #[inline(always)]
+    fn from_small(n: u32) -> Self {
+        Self::from_int(n)
+    }
 }
 
 impl Level for u8 {
+    const MAX: f32 = 255.0;
     #[inline(always)]
-    fn from_level(v: f32) -> Self {
-        v as u8
+    fn from_int(n: u32) -> Self {
+        narrow_u8(n)
     }
 }
 
 impl Level for u16 {
+    const MAX: f32 = 65535.0;
+    const HAS_SMALL: bool = true;
     #[inline(always)]
-    fn from_level(v: f32) -> Self {
-        v as u16
+    fn from_int(n: u32) -> Self {
+        narrow_u16(n)
+    }
+    #[inline(always)]
+    fn from_small(n: u32) -> Self {
+        narrow_small(n)
     }
 }
 
 impl Level for U16Le {
+    const MAX: f32 = 65535.0;
+    const HAS_SMALL: bool = true;
     #[inline(always)]
-    fn from_level(v: f32) -> Self {
-        U16Le::new(v as u16)
+    fn from_int(n: u32) -> Self {
+        U16Le::new(narrow_u16(n))
+    }
+    #[inline(always)]
+    fn from_small(n: u32) -> Self {
+        U16Le::new(narrow_small(n))
     }
 }
 
@@ -234,11 +364,12 @@ impl<'a> Samples<'a> {
     ) -> Result<(), Error> {
         self.check_complex()?;
         check_len(self.len(), dst.len())?;
+        let k = q.kernel::<D>();
         match *self {
-            Samples::F32(s) => run(s, dst, |x| q.level_f32(x)),
-            Samples::F64(s) => run(s, dst, |x| q.level_f32(x.to_f32())),
-            Samples::Complex32(s, part) => run_complex(s, part, dst, q),
-            Samples::Complex64(s, part) => run_complex(s, part, dst, q),
+            Samples::F32(s) => run(s, dst, k, |x| x),
+            Samples::F64(s) => run(s, dst, k, Sample::to_f32),
+            Samples::Complex32(s, part) => run_complex(s, part, dst, k)?,
+            Samples::Complex64(s, part) => run_complex(s, part, dst, k)?,
         }
         Ok(())
     }
@@ -255,22 +386,68 @@ fn check_len(src: usize, dst: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// The kernel: fixed blocks of `BLOCK` samples, then a scalar tail.
+/// The kernel: fixed blocks of `BLOCK` samples, then a scalar tail. Each
+/// block is first mapped to `f32` into a local array (for f64 and complex
+/// input this is a conversion or a de-interleave, which vectorizes on its
+/// own), then quantized.
 #[inline(always)]
-fn run<S: Copy, D: Level>(src: &[S], dst: &mut [D], f: impl Fn(S) -> f32) {
-    let mut s = src.chunks_exact(BLOCK);
-    let mut d = dst.chunks_exact_mut(BLOCK);
-    for (sb, db) in (&mut s).zip(&mut d) {
-        for (o, &x) in db.iter_mut().zip(sb) {
-            *o = D::from_level(f(x));
-        }
-    }
-    for (o, &x) in d.into_remainder().iter_mut().zip(s.remainder()) {
-        *o = D::from_level(f(x));
+fn run<S: Copy, D: Level>(src: &[S], dst: &mut [D], k: Kernel, f: impl Fn(S) -> f32) {
+    if D::HAS_SMALL && k.hi <= 32767.0 {
+        blocks(src, dst, k, f, D::from_small);
+    } else {
+        blocks(src, dst, k, f, D::from_int);
     }
 }
 
-trait ComplexComponent: Copy {
+/// [`run`]'s loop, with the narrowing `to` chosen by the caller.
+#[inline(always)]
+fn blocks<S: Copy, D: Level>(
+    src: &[S],
+    dst: &mut [D],
+    k: Kernel,
+    f: impl Fn(S) -> f32,
+    to: impl Fn(u32) -> D,
+) {
+    let mut s = src.chunks_exact(BLOCK);
+    let mut d = dst.chunks_exact_mut(BLOCK);
+    for (sb, db) in (&mut s).zip(&mut d) {
+        let mut x = [0.0f32; BLOCK];
+        for (x, &v) in x.iter_mut().zip(sb) {
+            *x = f(v);
+        }
+        for (o, &x) in db.iter_mut().zip(&x) {
+            *o = to(k.level(x));
+        }
+    }
+    for (o, &v) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *o = to(k.level(f(v)));
+    }
+}
+
+/// [`run`] for interleaved `(re, im)` pairs: `f` maps one pair to the real
+/// number to quantize. The pairs are viewed as `[C; 2]` elements, which have
+/// the alignment of `C`: the view fails only for an odd-length `src`, which
+/// the caller has already refused.
+#[inline(always)]
+fn run_pairs<C, D: Level>(
+    src: &[C],
+    dst: &mut [D],
+    k: Kernel,
+    f: impl Fn(C, C) -> f32,
+) -> Result<(), Error>
+where
+    C: Copy + FromBytes + IntoBytes + Immutable + KnownLayout,
+{
+    let pairs = <[[C; 2]]>::ref_from_bytes(src.as_bytes()).map_err(|_| Error::LengthMismatch {
+        field: Field::Samples,
+        expected: (src.len() as u64).saturating_add(1),
+        actual: src.len() as u64,
+    })?;
+    run(pairs, dst, k, |[re, im]| f(re, im));
+    Ok(())
+}
+
+trait ComplexComponent: Copy + FromBytes + IntoBytes + Immutable + KnownLayout {
     fn real(self) -> f32;
     fn magnitude(re: Self, im: Self) -> f32;
 }
@@ -302,25 +479,11 @@ fn run_complex<C: ComplexComponent, D: Level>(
     src: &[C],
     part: ComplexPart,
     dst: &mut [D],
-    q: &Quantizer,
-) {
-    let pairs = src.chunks_exact(2);
+    k: Kernel,
+) -> Result<(), Error> {
     match part {
-        ComplexPart::Real => {
-            for (o, p) in dst.iter_mut().zip(pairs) {
-                let re = p.first().map_or(0.0, |v| v.real());
-                *o = D::from_level(q.level_f32(re));
-            }
-        }
-        ComplexPart::Magnitude => {
-            for (o, p) in dst.iter_mut().zip(pairs) {
-                let m = match p {
-                    [re, im] => C::magnitude(*re, *im),
-                    _ => 0.0,
-                };
-                *o = D::from_level(q.level_f32(m));
-            }
-        }
+        ComplexPart::Real => run_pairs(src, dst, k, |re, _| re.real()),
+        ComplexPart::Magnitude => run_pairs(src, dst, k, C::magnitude),
     }
 }
 
@@ -328,8 +491,8 @@ fn run_complex<C: ComplexComponent, D: Level>(
 /// `dst` must have as many elements as `src` ([`Error::LengthMismatch`]).
 pub fn quantize_u16(src: &[f32], vmin: f64, vmax: f64, dst: &mut [u16]) -> Result<(), Error> {
     check_len(src.len(), dst.len())?;
-    let q = Quantizer::new(vmin, vmax, RESOLUTION_U16);
-    run(src, dst, |x| q.level_f32(x));
+    let k = Quantizer::new(vmin, vmax, RESOLUTION_U16).kernel::<u16>();
+    run(src, dst, k, |x| x);
     Ok(())
 }
 
@@ -337,8 +500,8 @@ pub fn quantize_u16(src: &[f32], vmin: f64, vmax: f64, dst: &mut [u16]) -> Resul
 /// `dst` must have as many elements as `src` ([`Error::LengthMismatch`]).
 pub fn quantize_u8(src: &[f32], vmin: f64, vmax: f64, dst: &mut [u8]) -> Result<(), Error> {
     check_len(src.len(), dst.len())?;
-    let q = Quantizer::new(vmin, vmax, RESOLUTION_U8);
-    run(src, dst, |x| q.level_f32(x));
+    let k = Quantizer::new(vmin, vmax, RESOLUTION_U8).kernel::<u8>();
+    run(src, dst, k, |x| x);
     Ok(())
 }
 
@@ -402,6 +565,10 @@ impl Dequantizer {
     }
 
     /// Dequantizes `src` into `dst` (same length).
+    ///
+    /// A plain element loop, which the compiler vectorizes by itself; blocks
+    /// of `chunks_exact` made it vectorize across blocks with gathers and
+    /// scatters on AVX-512, several times slower.
     pub fn run<L: Copy + Into<u16>>(&self, src: &[L], dst: &mut [f32]) -> Result<(), Error> {
         check_len(src.len(), dst.len())?;
         for (o, &l) in dst.iter_mut().zip(src) {

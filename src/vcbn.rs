@@ -913,10 +913,13 @@ impl<'a> Frame<'a> {
             });
         }
         let d = self.header.dequantizer();
-        for (o, q) in dst.iter_mut().zip(self.blob.iter()) {
-            *o = d.value(q);
+        // One loop per blob type (not the per-element `Blob::get`), so each
+        // vectorizes.
+        match self.blob {
+            Blob::U8(s) => d.run(s, dst),
+            Blob::U16Le(s) => d.run(s, dst),
+            Blob::U16Be(s) => d.run(s, dst),
         }
-        Ok(())
     }
 }
 
@@ -1232,18 +1235,22 @@ pub fn encode_levels(
     let (blob, total) = header_then_blob(shape, &params, out)?;
     match levels {
         Levels::U8(s) => copy_exact(blob, s),
-        Levels::U16(s) => {
-            for (d, v) in blob.chunks_exact_mut(2).zip(s) {
-                d.copy_from_slice(&v.to_le_bytes());
-            }
-        }
+        Levels::U16(s) => write_u16_le(s.iter().copied(), blob),
         Levels::Blob(Blob::U8(s)) => copy_exact(blob, s),
         Levels::Blob(Blob::U16Le(s)) => copy_exact(blob, s.as_bytes()),
-        Levels::Blob(Blob::U16Be(s)) => {
-            for (d, v) in blob.chunks_exact_mut(2).zip(s) {
-                d.copy_from_slice(&v.get().to_le_bytes());
-            }
-        }
+        Levels::Blob(Blob::U16Be(s)) => write_u16_le(s.iter().map(|v| v.get()), blob),
     }
     Ok(total)
+}
+
+/// Writes native `u16` levels as little-endian bytes into `blob` (exactly
+/// two bytes per level; the callers checked the lengths). Viewing `blob` as
+/// `[U16Le]` makes this a plain element copy (a byte swap on big-endian
+/// targets), which the compiler turns into `memcpy`-speed code.
+fn write_u16_le(levels: impl Iterator<Item = u16>, blob: &mut [u8]) {
+    if let Ok(out) = <[U16Le]>::mut_from_bytes(blob) {
+        for (d, v) in out.iter_mut().zip(levels) {
+            *d = U16Le::new(v);
+        }
+    }
 }
