@@ -134,8 +134,8 @@ fn exact_midpoints_round_to_even_and_the_next_digit_decides() {
         0.0,
         5e-324,
         1e-310,
-        2.2250738585072009e-308,
-        2.2250738585072014e-308,
+        f64::from_bits(0x000F_FFFF_FFFF_FFFF), // the largest subnormal
+        f64::MIN_POSITIVE,
         1.0,
         0.1,
         3.0,
