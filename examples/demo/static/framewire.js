@@ -592,9 +592,12 @@ export function parseHeaderJSON(input, options = {}) {
 function headerOf(json, { maxDepth = DEFAULT_MAX_DEPTH } = {}) {
   const bad = utf8InvalidAt(json, 0, json.length);
   if (bad >= 0) throw E.notUtf8(bad);
+  // Empty or whitespace only: said plainly (as the Rust decoder does).
+  if (json.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)) {
+    throw E.syntax(json.length, "'{' (the header is empty)");
+  }
   const r = new Reader(json, maxDepth);
   const open = r.next();
-  if (open === null) throw E.syntax(r.pos, "'{' (the header is empty)");
   if (open.type !== 'BeginObject') throw E.syntax(open.offset, "'{' (the header must be a JSON object)");
 
   const seen = new Set();
