@@ -310,7 +310,7 @@ impl Decimal {
 /// Parses a number in JSON grammar (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`)
 /// or one of Python's `NaN`, `Infinity`, `-Infinity` into the nearest `f64`
 /// (ties to even; beyond the range, `±inf`; below it, `±0`). Returns `None`
-/// for text outside that grammar.
+/// for any other text (`.5`, `+1`, `01`, `1.`, spaces).
 pub(crate) fn parse(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let (neg, body) = match bytes.split_first() {
@@ -328,6 +328,9 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
         }
         _ => {}
     }
+    if !is_json_number(body) {
+        return None;
+    }
     let mut dec = Decimal {
         d: [0; MAX_DIGITS],
         nd: 0,
@@ -337,13 +340,25 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
     let mut i = 0usize;
     let mut saw_dot = false;
     let mut saw_digit = false;
+    // JSON grammar: digits before a '.' and after it, no leading zero.
+    let (mut int_digits, mut frac_digits) = (0usize, 0usize);
     while let Some(&c) = body.get(i) {
         match c {
             b'.' if !saw_dot => {
+                if int_digits == 0 {
+                    return None;
+                }
                 saw_dot = true;
                 dec.dp = i32::try_from(dec.nd).unwrap_or(i32::MAX);
             }
             b'0'..=b'9' => {
+                if saw_dot {
+                    frac_digits = frac_digits.saturating_add(1);
+                } else if int_digits == 1 && body.first() == Some(&b'0') {
+                    return None;
+                } else {
+                    int_digits = int_digits.saturating_add(1);
+                }
                 saw_digit = true;
                 let v = c.wrapping_sub(b'0');
                 if v == 0 && dec.nd == 0 {
@@ -360,7 +375,7 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
         }
         i = i.saturating_add(1);
     }
-    if !saw_digit {
+    if !saw_digit || (saw_dot && frac_digits == 0) {
         return None;
     }
     if !saw_dot {
@@ -414,6 +429,41 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
         f64::from_bits(bits)
     });
     Some(if neg { -magnitude } else { magnitude })
+}
+
+/// Whether `b` (after an optional `-`) is `(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(b: &[u8]) -> bool {
+    let digits = |from: usize| {
+        b.get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut i = match b.first() {
+        Some(b'0') => 1,
+        Some(b'1'..=b'9') => digits(0),
+        _ => return false,
+    };
+    if b.get(i) == Some(&b'.') {
+        let n = digits(i.saturating_add(1));
+        if n == 0 {
+            return false;
+        }
+        i = i.saturating_add(1).saturating_add(n);
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i = i.saturating_add(1);
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i = i.saturating_add(1);
+        }
+        let n = digits(i);
+        if n == 0 {
+            return false;
+        }
+        i = i.saturating_add(n);
+    }
+    i == b.len()
 }
 
 /// Clinger's fast path: at most 15 digits (so the mantissa is exact and

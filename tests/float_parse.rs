@@ -109,6 +109,29 @@ fn hard_cases() {
     assert_eq!(ours("Infinity"), f64::INFINITY);
     assert_eq!(ours("-Infinity"), f64::NEG_INFINITY);
     assert_eq!(ours("-0").to_bits(), (-0.0f64).to_bits());
+    // JSON grammar only, as documented (found by the json_reader fuzz target).
+    for bad in [
+        ".24703282292062327e-324",
+        " 1",
+        "1 ",
+        "+1",
+        "01",
+        "1.",
+        ".5",
+        "1e",
+        "1e+",
+        "-",
+        "",
+        "--1",
+        "0x10",
+        "1_0",
+        "-NaN",
+        "nan",
+        "inf",
+        "Infinity1",
+    ] {
+        assert_eq!(parse_number(bad), None, "{bad:?}");
+    }
 }
 
 #[test]
