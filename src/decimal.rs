@@ -49,7 +49,12 @@ struct Decimal {
 }
 
 impl Decimal {
+    /// Digit `i`, or 0 past the last one (`d[nd..]` holds stale digits from
+    /// earlier shifts, which must never be read back).
     fn digit(&self, i: usize) -> u64 {
+        if i >= self.nd {
+            return 0;
+        }
         u64::from(self.d.get(i).copied().unwrap_or(0))
     }
 
