@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Seeds fuzz/corpus/<target>/ from the golden vectors in tests/golden, so the
+# corpora are reproducible from committed files (fuzz/corpus is not
+# committed). Safe to re-run: it only adds or overwrites the seed files.
+set -euo pipefail
+cd "$(dirname "$0")"
+G=../tests/golden
+C=corpus
+targets=(sac_decode vcbn_decode json_reader stream_decoder roundtrip)
+for t in "${targets[@]}"; do mkdir -p "$C/$t"; done
+
+sacs=("$G/sample.sac" "$G"/sac/*.sac)
+vcbns=("$G"/vcbn/*.vcbn)
+small_vcbns=()
+for f in "${vcbns[@]}"; do
+  [ "$(wc -c < "$f")" -le 300 ] && small_vcbns+=("$f")
+done
+
+# sac_decode, vcbn_decode: the files as they are.
+for f in "${sacs[@]}"; do cp "$f" "$C/sac_decode/$(basename "$(dirname "$f")")_$(basename "$f")"; done
+for f in "${vcbns[@]}"; do cp "$f" "$C/vcbn_decode/"; done
+
+# json_reader: a depth byte (32), then each envelope's header JSON.
+header_len() { od -An -tu1 -j5 -N4 "$1" | awk '{print (($1*256+$2)*256+$3)*256+$4}'; }
+for f in "${vcbns[@]}"; do
+  n=$(header_len "$f")
+  { printf '\x20'; head -c "$((9 + n))" "$f" | tail -c +10; } > "$C/json_reader/$(basename "$f" .vcbn).json"
+done
+
+# ... and bare numbers for json::parse_number: hard roundings (halfway
+# cases, the edges of the subnormals, more digits than the parser keeps).
+nums=(0.1 1e400 -0 9007199254740993 2.2250738585072011e-308
+  2.4703282292062327e-324 2.4703282292062328e-324 4.9406564584124654e-324
+  1.00000000000000011102230246251565404236316680908203125 1.7976931348623157e308
+  1.7976931348623158e308 -Infinity NaN)
+long="$(printf '1%.0s' $(seq 1 800))e-790"
+i=0
+for n in "${nums[@]}" "$long"; do
+  printf '\x20%s' "$n" > "$C/json_reader/number_$i"
+  i=$((i + 1))
+done
+
+# stream_decoder: a configuration byte, k, (k % 8) + 1 chunk sizes, the stream.
+# See fuzz_targets/stream_decoder.rs for the layout.
+stream() { # name config k sizes... -- files...
+  local name=$1 cfg=$2 k=$3; shift 3
+  local sizes=()
+  while [ "$1" != "--" ]; do sizes+=("$1"); shift; done
+  shift
+  {
+    printf "\\x$cfg\\x$k"
+    for s in "${sizes[@]}"; do printf "\\x$s"; done
+    cat "$@"
+  } > "$C/stream_decoder/$name"
+}
+stream sac_strict_1024      02 02 01 05 40 -- "${sacs[@]}"
+stream mixed_strict_1024    02 01 07 83    -- "${sacs[@]}" "${small_vcbns[@]}"
+stream mixed_resync_1024    06 03 01 02 03 11 -- "${small_vcbns[@]}" "${sacs[@]}"
+stream mixed_strict_64      01 00 10       -- "${sacs[@]}" "${small_vcbns[@]}"
+stream mixed_resync_24      04 00 01       -- "${small_vcbns[@]}" "${sacs[@]}"
+stream mixed_resync_small   0e 01 00 09    -- "${sacs[@]}" "${small_vcbns[@]}"
+stream mixed_reader_small   16 01 20 04    -- "${small_vcbns[@]}" "${sacs[@]}"
+# Junk between frames, for resync.
+printf 'xxSAC1VCBNjunkIMPK\x00' > "$C/junk.tmp"
+stream junk_resync_1024     06 00 05 -- "${sacs[0]}" "$C/junk.tmp" "${small_vcbns[0]}" "$C/junk.tmp" "${sacs[1]}"
+rm -f "$C/junk.tmp"
+
+# roundtrip: the enum variant selector (arbitrary reads a little-endian u32;
+# SacBytes is variant 6 of 8, VcbnBytes 7 of 8), then the file.
+for f in "${sacs[@]}"; do
+  { printf '\x00\x00\x00\xc0'; cat "$f"; } > "$C/roundtrip/sac_$(basename "$f")"
+done
+for f in "${small_vcbns[@]}"; do
+  { printf '\x00\x00\x00\xe0'; cat "$f"; } > "$C/roundtrip/vcbn_$(basename "$f")"
+done
+
+for t in "${targets[@]}"; do
+  echo "seeded $C/$t: $(ls "$C/$t" | wc -l) files"
+done
