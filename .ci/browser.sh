@@ -56,3 +56,35 @@ SCREENSHOT="$target/browser/screenshot.png" \
   node --test --test-concurrency=1 \
     tests/browser/decoders.test.mjs tests/browser/page.test.mjs
 echo "== screenshot: $target/browser/screenshot.png"
+
+echo "== the port: PORT from the environment, --port over it, a bad PORT refused"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+TMPDIR="$work" PORT="$port" "$target/release/examples/demo" >"$work/port.log" 2>&1 &
+port_pid=$!
+ok=""
+for _ in $(seq 1 100); do
+  if curl -sf "http://127.0.0.1:$port/framewire.js" -o /dev/null; then ok=1; break; fi
+  sleep 0.1
+done
+kill "$port_pid" 2>/dev/null || true; wait "$port_pid" 2>/dev/null || true
+[ -n "$ok" ] || { cat "$work/port.log" >&2; echo "browser: PORT=$port was not served" >&2; exit 1; }
+echo "   PORT=$port: served"
+# --port wins over a PORT that is not a port number.
+TMPDIR="$work" PORT=not-a-port "$target/release/examples/demo" --port 0 >"$work/port2.log" 2>&1 &
+port_pid=$!
+ok=""
+for _ in $(seq 1 100); do
+  grep -q '^framewire demo: serving http://' "$work/port2.log" && { ok=1; break; }
+  sleep 0.1
+done
+kill "$port_pid" 2>/dev/null || true; wait "$port_pid" 2>/dev/null || true
+[ -n "$ok" ] || { cat "$work/port2.log" >&2; echo "browser: --port 0 did not win over PORT" >&2; exit 1; }
+echo "   --port 0 over PORT=not-a-port: served"
+set +e
+PORT=not-a-port "$target/release/examples/demo" >"$work/port3.log" 2>&1
+rc=$?
+set -e
+if [ "$rc" != 2 ] || ! grep -q "not-a-port" "$work/port3.log"; then
+  cat "$work/port3.log" >&2; echo "browser: PORT=not-a-port gave exit $rc, want 2 naming the value" >&2; exit 1
+fi
+echo "   PORT=not-a-port alone: exit 2: $(head -n 1 "$work/port3.log")"

@@ -3,7 +3,11 @@
 # sources), linking (lld), emulation (QEMU), code size (llvm-size) and the
 # browser tests (chromium).
 set -euo pipefail
-pkgs=(rustc-web cargo-web rust-web-src lld-19 llvm-19 qemu-system-arm chromium)
+pkgs=(rustc-web cargo-web rust-web-src lld-19 llvm-19 qemu-system-arm chromium curl)
+# Node.js (>= 20) and npm for the browser tests come with the machine; if
+# they are missing, Debian's are the fallback.
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -14,3 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 /usr/bin/rustc --version
+node --version
+# NumPy, for the NumPy side of the benchmark smoke test (.ci/bench_smoke.sh).
+python3 -c 'import numpy' 2>/dev/null || python3 -m pip install --quiet numpy
+python3 -c 'import numpy; print("numpy", numpy.__version__)'

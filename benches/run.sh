@@ -4,7 +4,7 @@
 #   bash benches/run.sh                  # default build, then -C target-cpu=native
 #   bash benches/run.sh --default-only   # the default build only (about half the time)
 #
-# 1. criterion benchmarks (benches/quant.rs, sac.rs, vcbn.rs) in a default
+# 1. criterion benchmarks (benches/quant.rs, sac.rs, vcbn.rs, stream.rs) in a default
 #    build: no RUSTFLAGS, as a crate that depends on framewire gets it;
 # 2. the same with RUSTFLAGS="-C target-cpu=native", in a separate target dir;
 # 3. benches/numpy_vs_framewire.py: NumPy's encode and framewire's kernels
@@ -26,7 +26,7 @@ esac
 
 target=${CARGO_TARGET_DIR:-target}
 native_target="$target/native"
-benches=(--bench quant --bench sac --bench vcbn)
+benches=(--bench quant --bench sac --bench vcbn --bench stream)
 since=$(date +%s)
 
 echo "== machine"

@@ -76,6 +76,14 @@ macro_rules! writers {
             enc: SacEncoder,
         }
 
+        /// Shows the encoder's state, not the writer.
+        #[cfg(feature = "defmt")]
+        impl<W> defmt::Format for SacWriter<W> {
+            fn format(&self, f: defmt::Formatter<'_>) {
+                defmt::write!(f, "SacWriter {{ enc: {} }}", self.enc)
+            }
+        }
+
         impl<W: Write> SacWriter<W> {
             /// Checks the frame and writes its 24-byte header.
             pub $($async_)* fn begin(
@@ -133,6 +141,14 @@ macro_rules! writers {
         pub struct VcbnWriter<W> {
             w: W,
             enc: VcbnEncoder,
+        }
+
+        /// Shows the encoder's state, not the writer.
+        #[cfg(feature = "defmt")]
+        impl<W> defmt::Format for VcbnWriter<W> {
+            fn format(&self, f: defmt::Formatter<'_>) {
+                defmt::write!(f, "VcbnWriter {{ enc: {} }}", self.enc)
+            }
         }
 
         impl<W: Write> VcbnWriter<W> {
@@ -236,6 +252,13 @@ pub trait ByteSource {
 #[derive(Debug)]
 pub struct EmbeddedIo<R>(pub R);
 
+#[cfg(all(feature = "embedded-io", feature = "defmt"))]
+impl<R> defmt::Format for EmbeddedIo<R> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "EmbeddedIo(..)")
+    }
+}
+
 #[cfg(feature = "embedded-io")]
 impl<R: embedded_io::Read> ByteSource for EmbeddedIo<R> {
     type Error = R::Error;
@@ -248,6 +271,13 @@ impl<R: embedded_io::Read> ByteSource for EmbeddedIo<R> {
 #[cfg(feature = "std")]
 #[derive(Debug)]
 pub struct StdIo<R>(pub R);
+
+#[cfg(all(feature = "std", feature = "defmt"))]
+impl<R> defmt::Format for StdIo<R> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "StdIo(..)")
+    }
+}
 
 #[cfg(feature = "std")]
 impl<R: std::io::Read> ByteSource for StdIo<R> {
@@ -264,6 +294,7 @@ impl<R: std::io::Read> ByteSource for StdIo<R> {
 
 /// A decoded frame of either format.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum AnyFrame<'b> {
     /// A SAC frame.
     Sac(sac::Frame<'b>),
@@ -280,6 +311,20 @@ pub struct ReadFrame<'b> {
     pub bytes: &'b [u8],
     /// The decoded frame, borrowing `bytes`.
     pub frame: AnyFrame<'b>,
+}
+
+/// Shows the offset, the length and the frame, not the bytes.
+#[cfg(feature = "defmt")]
+impl defmt::Format for ReadFrame<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "ReadFrame {{ offset: {=u64}, len: {=usize}, frame: {} }}",
+            self.offset,
+            self.bytes.len(),
+            self.frame
+        )
+    }
 }
 
 /// The error of a [`FrameReader`]: the source's, or a bad frame in the stream.
@@ -354,6 +399,21 @@ pub struct FrameReader<'b, S, const N: usize = 1024> {
     /// The source reported its end; `finish` events are being drained.
     ended: bool,
     done: bool,
+}
+
+/// Shows the decoder's state and the frame buffer's size, not the source.
+#[cfg(feature = "defmt")]
+impl<S, const N: usize> defmt::Format for FrameReader<'_, S, N> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "FrameReader {{ frame_buffer: {=usize} bytes, skipping: {=bool}, ended: {=bool}, decoder: {} }}",
+            self.frame.len(),
+            self.skipping,
+            self.ended,
+            self.dec
+        )
+    }
 }
 
 /// What feeding the decoder produced for the reader.

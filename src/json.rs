@@ -132,6 +132,13 @@ pub struct Chars<'a> {
     inner: core::str::Chars<'a>,
 }
 
+#[cfg(feature = "defmt")]
+impl defmt::Format for Chars<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "json::Chars {{ raw_rest: {=str} }}", self.inner.as_str())
+    }
+}
+
 impl Chars<'_> {
     fn hex4(&mut self) -> Option<u32> {
         let mut v = 0u32;
@@ -365,6 +372,20 @@ pub struct Reader<'a> {
     /// One bit per open container, 1 = object.
     stack: [u8; 32],
     expect: Expect,
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Reader<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "json::Reader {{ position: {=usize}, len: {=usize}, depth: {=u32}, max_depth: {=u32} }}",
+            self.pos,
+            self.src.len(),
+            self.depth,
+            self.max_depth
+        )
+    }
 }
 
 fn syntax(offset: usize, expected: &'static str) -> Error {

@@ -53,7 +53,13 @@
 //! None are on by default.
 //!
 //! - `std`: `std` conveniences (`std::error::Error` comes with `core::error::Error`).
-//! - `defmt`: `defmt::Format` for every public type.
+//! - `defmt`: `defmt::Format` for every public type (buffers and sample
+//!   slices are shown by length, not content).
+//! - `embedded-io`: the streaming writers in [`io::blocking`] over
+//!   `embedded_io::Write`, and [`io::EmbeddedIo`] to read frames from an
+//!   `embedded_io::Read`.
+//! - `embedded-io-async`: the same writers in [`io::asynch`] over
+//!   `embedded_io_async::Write`.
 //! - `cli`: the `framewire` command-line tool.
 
 #![no_std]

@@ -299,6 +299,23 @@ pub enum Samples<'a> {
     Complex64(&'a [f64], ComplexPart),
 }
 
+/// Shows the kind and the number of values, not the values.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Samples<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Samples::F32(s) => defmt::write!(f, "Samples::F32({=usize} values)", s.len()),
+            Samples::F64(s) => defmt::write!(f, "Samples::F64({=usize} values)", s.len()),
+            Samples::Complex32(s, p) => {
+                defmt::write!(f, "Samples::Complex32({=usize} floats, {})", s.len(), p)
+            }
+            Samples::Complex64(s, p) => {
+                defmt::write!(f, "Samples::Complex64({=usize} floats, {})", s.len(), p)
+            }
+        }
+    }
+}
+
 impl<'a> From<&'a [f32]> for Samples<'a> {
     fn from(s: &'a [f32]) -> Self {
         Samples::F32(s)
@@ -447,6 +464,27 @@ where
     Ok(())
 }
 
+/// The correctly rounded square root (IEEE 754 `squareRoot`).
+///
+/// With `std`, `f64::sqrt`: an LLVM intrinsic, which vectorizes and is
+/// encoded for the target (`vsqrtpd` under AVX). Without `std`, `core` has no
+/// `sqrt`, and `libm`'s (with its `arch` feature) is an SSE2 `sqrtsd` in
+/// inline assembly on x86-64: as fast in a default build, but in an AVX build
+/// (`-C target-cpu=native`) every call between the 256-bit code around it
+/// pays an SSE/AVX transition (see the README's performance notes). Both
+/// give the same bits: the square root is correctly rounded either way.
+#[inline(always)]
+fn sqrt(x: f64) -> f64 {
+    #[cfg(feature = "std")]
+    {
+        x.sqrt()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        libm::sqrt(x)
+    }
+}
+
 trait ComplexComponent: Copy + FromBytes + IntoBytes + Immutable + KnownLayout {
     fn real(self) -> f32;
     fn magnitude(re: Self, im: Self) -> f32;
@@ -460,7 +498,7 @@ impl ComplexComponent for f32 {
     #[inline(always)]
     fn magnitude(re: f32, im: f32) -> f32 {
         let (re, im) = (f64::from(re), f64::from(im));
-        libm::sqrt(re * re + im * im) as f32
+        sqrt(re * re + im * im) as f32
     }
 }
 
@@ -591,6 +629,12 @@ pub fn dequantize_u8(src: &[u8], vmin: f64, vmax: f64, dst: &mut [f32]) -> Resul
 /// The minimum and maximum of `src`, ignoring NaN, like `np.nanmin` and
 /// `np.nanmax` (infinities count). `None` when every sample is NaN or `src`
 /// is empty (where NumPy warns and returns NaN).
+///
+/// One corner differs: when the minimum (or maximum) is zero and `src` holds
+/// both `0.0` and `-0.0`, which of the two NumPy returns depends on where they
+/// fall in its SIMD lanes, and this function may return the other. The value
+/// compares equal either way and quantizes identically; only a header written
+/// from it (`"vmin":-0.0` or `"vmin":0.0`) can differ from NumPy's.
 pub fn nan_min_max(src: &[f32]) -> Option<(f32, f32)> {
     let (lo, hi) = src
         .iter()

@@ -276,6 +276,24 @@ enum Out {
     Error(StreamError),
 }
 
+/// Shows the decoder's state, not its buffer.
+#[cfg(feature = "defmt")]
+impl<const N: usize> defmt::Format for Decoder<N> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "stream::Decoder<{=usize}> {{ position: {=u64}, frame_start: {=u64}, idle: {=bool}, stopped: {=bool}, resync: {=bool}, limits: {} }}",
+            N,
+            self.position(),
+            self.frame_start,
+            self.is_idle(),
+            self.is_stopped(),
+            self.resync,
+            self.limits
+        )
+    }
+}
+
 impl<const N: usize> Decoder<N> {
     const CHECK_N: () = assert!(N >= sac::HEADER_LEN, "Decoder<N> needs N >= 24");
 
@@ -586,6 +604,19 @@ pub struct Events<'d, 'a, const N: usize> {
     last: &'a [u8],
     /// These are the end-of-stream events of [`Decoder::finish`].
     at_end: bool,
+}
+
+#[cfg(feature = "defmt")]
+impl<const N: usize> defmt::Format for Events<'_, '_, N> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "stream::Events {{ remaining: {=usize} bytes, at_end: {=bool}, decoder: {} }}",
+            self.remaining().len(),
+            self.at_end,
+            self.dec
+        )
+    }
 }
 
 impl<const N: usize> Events<'_, '_, N> {

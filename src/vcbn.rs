@@ -844,6 +844,7 @@ impl<'a> Blob<'a> {
 
 /// Iterator over the levels of a [`Blob`].
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BlobIter<'a> {
     blob: Blob<'a>,
     pos: usize,
@@ -1199,6 +1200,18 @@ pub enum Levels<'a> {
     U16(&'a [u16]),
     /// A decoded blob (any byte order); written little-endian.
     Blob(Blob<'a>),
+}
+
+/// Shows the kind and the number of levels, not the levels.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Levels<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Levels::U8(s) => defmt::write!(f, "Levels::U8({=usize} levels)", s.len()),
+            Levels::U16(s) => defmt::write!(f, "Levels::U16({=usize} levels)", s.len()),
+            Levels::Blob(b) => defmt::write!(f, "Levels::Blob({})", b),
+        }
+    }
 }
 
 impl Levels<'_> {

@@ -583,3 +583,76 @@ proptest! {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// nan_min_max: np.nanmin / np.nanmax
+
+/// The NaN-ignoring minimum and maximum, one comparison at a time.
+fn ref_min_max<T: Copy + PartialOrd>(src: &[T]) -> Option<(T, T)> {
+    #[allow(clippy::eq_op)] // x == x is false exactly for NaN
+    let mut it = src.iter().copied().filter(|x| x == x);
+    let first = it.next()?;
+    Some(it.fold((first, first), |(lo, hi), x| {
+        (if x < lo { x } else { lo }, if x > hi { x } else { hi })
+    }))
+}
+
+#[test]
+fn nan_min_max_edge_cases() {
+    use framewire::quant::{nan_min_max, nan_min_max_f64};
+    let nan = f32::NAN;
+    assert_eq!(nan_min_max(&[]), None);
+    assert_eq!(nan_min_max(&[nan]), None);
+    assert_eq!(nan_min_max(&[nan, nan, nan]), None);
+    assert_eq!(nan_min_max(&[nan, 2.0, nan]), Some((2.0, 2.0)));
+    assert_eq!(nan_min_max(&[3.0, nan, -1.0, 7.5]), Some((-1.0, 7.5)));
+    assert_eq!(
+        nan_min_max(&[f32::INFINITY, nan, f32::INFINITY]),
+        Some((f32::INFINITY, f32::INFINITY))
+    );
+    assert_eq!(
+        nan_min_max(&[f32::NEG_INFINITY, 0.5, f32::INFINITY]),
+        Some((f32::NEG_INFINITY, f32::INFINITY))
+    );
+    assert_eq!(
+        nan_min_max(&[f32::MIN, f32::MAX]),
+        Some((f32::MIN, f32::MAX))
+    );
+    let tiny = f32::from_bits(1); // the smallest subnormal
+    assert_eq!(nan_min_max(&[tiny, -tiny]), Some((-tiny, tiny)));
+    // Zeros of either sign compare equal (the sign NumPy keeps depends on its
+    // SIMD lanes; see the docs).
+    let (lo, hi) = nan_min_max(&[0.0, -0.0, nan]).unwrap();
+    assert!(lo == 0.0 && hi == 0.0);
+    assert_eq!(
+        nan_min_max(&[-0.0]).map(|(l, h)| (l.to_bits(), h.to_bits())),
+        Some(((-0.0f32).to_bits(), (-0.0f32).to_bits()))
+    );
+
+    assert_eq!(nan_min_max_f64(&[]), None);
+    assert_eq!(nan_min_max_f64(&[f64::NAN]), None);
+    assert_eq!(
+        nan_min_max_f64(&[f64::NAN, -1e300, 1e-300]),
+        Some((-1e300, 1e-300))
+    );
+    assert_eq!(
+        nan_min_max_f64(&[f64::NEG_INFINITY, f64::NAN]),
+        Some((f64::NEG_INFINITY, f64::NEG_INFINITY))
+    );
+}
+
+proptest! {
+    /// Against the one-comparison-at-a-time reference, on random bit
+    /// patterns (NaN payloads, subnormals, infinities), at every length.
+    #[test]
+    fn nan_min_max_matches_the_reference(
+        bits in prop::collection::vec(any::<u32>(), 0..200),
+        bits64 in prop::collection::vec(any::<u64>(), 0..200),
+    ) {
+        let x: Vec<f32> = bits.iter().map(|&b| f32::from_bits(b)).collect();
+        let got = framewire::quant::nan_min_max(&x);
+        prop_assert_eq!(got, ref_min_max(&x));
+        let y: Vec<f64> = bits64.iter().map(|&b| f64::from_bits(b)).collect();
+        prop_assert_eq!(framewire::quant::nan_min_max_f64(&y), ref_min_max(&y));
+    }
+}

@@ -310,7 +310,7 @@ proptest! {
     fn resync_finds_the_next_good_frame(
         specs in prop::collection::vec(arb_spec(), 2..7),
         victim in any::<prop::sample::Index>(),
-        kind in 0usize..8,
+        kind in 0usize..16,
         junk in prop::collection::vec(0u8..0x40, 1..40),
         cut_at in any::<prop::sample::Index>(),
         cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..20),
@@ -339,6 +339,10 @@ proptest! {
         // The first error is at the victim.
         let first_err = got.iter().find_map(|e| match e { Ev::Err(e) => Some(*e), _ => None });
         prop_assert_eq!(first_err.map(|e| e.offset), bad_offset, "{:?}", first_err);
+        if let (Spec::Vcbn { .. }, Some(is_kind)) = (&specs[victim], vcbn_error_of_kind(kind)) {
+            let e = first_err.unwrap().error;
+            prop_assert!(is_kind(&e), "corruption {} gave {:?}", kind, e);
+        }
         // The good frames, at their offsets, exactly.
         let (_, mut want) = expected(&survivors.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>());
         let mut offs = survivors.iter().map(|(o, _)| *o);
@@ -460,6 +464,62 @@ fn corrupt(
             let at = 4 + cut.index(json_end - 4);
             bytes.truncate(at);
         }
+        // VCBN headers that fail validation in other ways (SAC: other
+        // unsupported dtype codes). The header is rewritten (so the frame's
+        // length changes, which is fine: the frame is lost); no rewritten
+        // JSON holds a magic, so the next frame is the next one found.
+        8..=14 => {
+            if is_sac {
+                bytes[5] = 100 + kind as u8;
+                return Corrupted::FrameLost;
+            }
+            let json_len = u32::from_be_bytes(bytes[5..9].try_into().unwrap()) as usize;
+            let blob_start = 9 + json_len + (9 + json_len) % 2;
+            let blob = bytes[blob_start..].to_vec();
+            let json: Vec<u8> = match kind {
+                // Not UTF-8: a byte of the dtype's value replaced by 0xFF.
+                8 => {
+                    let mut j = bytes[9..9 + json_len].to_vec();
+                    let pos = j.windows(4).position(|w| w == b"uint").unwrap();
+                    j[pos] = 0xFF;
+                    j
+                }
+                // Nested one level deeper than the default limit.
+                9 => {
+                    let d = framewire::vcbn::DEFAULT_MAX_DEPTH as usize;
+                    format!(
+                        r#"{{"dtype":"uint8","shape":[0,0],"x":{}{}}}"#,
+                        "[".repeat(d),
+                        "]".repeat(d)
+                    )
+                    .into_bytes()
+                }
+                // A wrong type.
+                10 => br#"{"dtype":8,"shape":[1,1]}"#.to_vec(),
+                // An unknown dtype.
+                11 => br#"{"dtype":"float32","shape":[1,1]}"#.to_vec(),
+                // A bad shape.
+                12 => br#"{"dtype":"uint8","shape":[1,-1]}"#.to_vec(),
+                // A number over the length limit.
+                13 => format!(
+                    r#"{{"dtype":"uint8","shape":[1,1],"vmin":{}}}"#,
+                    "1".repeat(framewire::json::MAX_NUMBER_LEN + 1)
+                )
+                .into_bytes(),
+                // A header longer than the decoder's buffer holds (N = 1024).
+                _ => {
+                    format!(r#"{{"dtype":"uint8","shape":[0,0]{}}}"#, " ".repeat(1100)).into_bytes()
+                }
+            };
+            let mut rebuilt = bytes[..5].to_vec();
+            rebuilt.extend_from_slice(&(json.len() as u32).to_be_bytes());
+            rebuilt.extend_from_slice(&json);
+            if rebuilt.len() % 2 == 1 {
+                rebuilt.push(0);
+            }
+            rebuilt.extend_from_slice(&blob);
+            *bytes = rebuilt;
+        }
         // Junk then a destroyed magic.
         _ => {
             bytes[1] = b'x';
@@ -469,6 +529,20 @@ fn corrupt(
         }
     }
     Corrupted::FrameLost
+}
+
+/// The error a VCBN frame corrupted with `kind` 8..=14 must give.
+fn vcbn_error_of_kind(kind: usize) -> Option<fn(&Error) -> bool> {
+    Some(match kind {
+        8 => |e| matches!(e, Error::HeaderNotUtf8 { .. }),
+        9 => |e| matches!(e, Error::JsonTooDeep { .. }),
+        10 => |e| matches!(e, Error::WrongType { .. }),
+        11 => |e| matches!(e, Error::UnknownDtype { .. }),
+        12 => |e| matches!(e, Error::BadShape { .. }),
+        13 => |e| matches!(e, Error::JsonNumberTooLong { .. }),
+        14 => |e| matches!(e, Error::HeaderTooLong { .. }),
+        _ => return None,
+    })
 }
 
 /// Encodes through the streaming encoders, `piece` samples at a time into a

@@ -42,61 +42,21 @@ const STYLE_CSS: &str = include_str!("static/style.css");
 
 const DEFAULT_PORT: u16 = 8765;
 
-/// Command-line options.
+/// The demo server: live VCBN frames over a WebSocket, and a folder of
+/// images with their SAC companions served as a CDN origin would.
+#[derive(clap::Parser, Debug)]
+#[command(name = "demo")]
 struct Options {
-    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = DEFAULT_PORT)]
     port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Serve this folder at /i/ (default: demo images generated into a
+    /// folder under the system temp directory).
+    #[arg(long, value_name = "DIR")]
     images: Option<PathBuf>,
-}
-
-const USAGE: &str = "usage: demo [--port N] [--host ADDR] [--images DIR]
-
-  --port N      port to listen on (default: $PORT, else 8765)
-  --host ADDR   address to bind (default: 127.0.0.1)
-  --images DIR  serve this folder at /i/ (default: demo images generated
-                into a folder under the system temp directory)";
-
-fn parse_args() -> Result<Options, String> {
-    let mut opts = Options {
-        host: "127.0.0.1".to_owned(),
-        port: match std::env::var("PORT") {
-            Ok(p) => p
-                .trim()
-                .parse()
-                .map_err(|_| format!("PORT={p:?} is not a port number"))?,
-            Err(_) => DEFAULT_PORT,
-        },
-        images: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match flag.as_str() {
-            "--port" => {
-                let v = value("--port")?;
-                opts.port = v
-                    .parse()
-                    .map_err(|_| format!("--port {v:?} is not a port number"))?;
-            }
-            "--host" => opts.host = value("--host")?,
-            "--images" => opts.images = Some(PathBuf::from(value("--images")?)),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(opts)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -112,13 +72,9 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> std::process::ExitCode {
-    let opts = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("demo: {e}\n{USAGE}");
-            return std::process::ExitCode::from(2);
-        }
-    };
+    // A usage error (or a PORT that is not a port, when --port is not
+    // given) exits 2 with clap's message.
+    let opts = <Options as clap::Parser>::parse();
     match serve(opts).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
