@@ -630,6 +630,25 @@ impl<const N: usize> Events<'_, '_, N> {
     /// it before calling `next` again.
     #[allow(clippy::should_implement_trait)] // a lending iterator
     pub fn next(&mut self) -> Option<Result<Event<'_>, StreamError>> {
+        // The common case on a link: more of the current frame's payload,
+        // straight from the caller's chunk (nothing buffered to replay).
+        // Same transitions as `step`, without its dispatch.
+        if let Phase::Payload { part, done, len } = self.dec.phase {
+            if self.dec.replay_start >= self.dec.replay_end {
+                let avail = self.input.len();
+                if avail == 0 && !self.at_end {
+                    return None; // the chunk is used up mid-part
+                }
+                if avail > 0 {
+                    self.advance_payload(false, avail, part, done, len);
+                    return Some(Ok(Event::Payload {
+                        part,
+                        offset: done,
+                        data: self.last,
+                    }));
+                }
+            }
+        }
         let out = self.step()?;
         Some(match out {
             Out::Error(e) => Err(e),
@@ -720,6 +739,39 @@ impl<const N: usize> Events<'_, '_, N> {
         }
     }
 
+    /// Hands out up to `avail` bytes of the current part (`done` of `len`
+    /// bytes so far) and moves the phase on; returns where the bytes start
+    /// in `buf` (for replay) and how many there are.
+    #[inline(always)]
+    fn advance_payload(
+        &mut self,
+        from_replay: bool,
+        avail: usize,
+        part: Part,
+        done: u64,
+        len: u64,
+    ) -> (usize, usize) {
+        let left = len.saturating_sub(done);
+        let take = usize::try_from(left).unwrap_or(usize::MAX).min(avail);
+        let start = self.skip(from_replay, take);
+        let done_now = done.saturating_add(take as u64);
+        self.dec.phase = if done_now < len {
+            Phase::Payload {
+                part,
+                done: done_now,
+                len,
+            }
+        } else if part == Part::A {
+            match &self.dec.parsed {
+                Parsed::Sac(h) => next_sac_part(h, Some(Part::A)),
+                _ => Phase::EndDue,
+            }
+        } else {
+            Phase::EndDue
+        };
+        (start, take)
+    }
+
     /// Runs the state machine until it has something to report or the
     /// input is used up.
     fn step(&mut self) -> Option<Out> {
@@ -788,22 +840,7 @@ impl<const N: usize> Events<'_, '_, N> {
                     };
                 }
                 Phase::Payload { part, done, len } => {
-                    let left = len.saturating_sub(done);
-                    let take = usize::try_from(left).unwrap_or(usize::MAX).min(avail);
-                    let start = self.skip(from_replay, take);
-                    let done_now = done.saturating_add(take as u64);
-                    self.dec.phase = if done_now < len {
-                        Phase::Payload {
-                            part,
-                            done: done_now,
-                            len,
-                        }
-                    } else {
-                        match (part, self.dec.parsed) {
-                            (Part::A, Parsed::Sac(h)) => next_sac_part(&h, Some(Part::A)),
-                            _ => Phase::EndDue,
-                        }
-                    };
+                    let (start, take) = self.advance_payload(from_replay, avail, part, done, len);
                     return Some(Out::Payload {
                         part,
                         offset: done,

@@ -148,6 +148,29 @@ test('readFrames: SAC and VCBN back to back, whatever the chunking', async () =>
   assert.equal((await collect(rs)).length, files.length);
 });
 
+test('readFrames yields each frame as soon as its last byte is in, before the stream ends', async () => {
+  const files = golden.slice(0, 6);
+  const { parts } = streamOf(files);
+  // A ReadableStream fed by hand: each frame goes in as two pieces (split in
+  // the middle), and the next piece is enqueued only after the reader has
+  // yielded the frame before it, so a reader that waits for more bytes than
+  // the frame needs (or for the end) would hang here instead.
+  let controller;
+  const rs = new ReadableStream({ start(c) { controller = c; } });
+  const it = fw.readFrames(rs)[Symbol.asyncIterator]();
+  const timeout = (ms) => new Promise((_, rej) => setTimeout(() => rej(new Error(`no frame within ${ms} ms`)), ms));
+  for (const [i, p] of parts.entries()) {
+    const half = p.length >> 1;
+    controller.enqueue(p.slice(0, half));
+    controller.enqueue(p.slice(half));
+    const { value, done } = await Promise.race([it.next(), timeout(2000)]);
+    assert.equal(done, false, `frame ${i}`);
+    assert.deepEqual(summaryOfFrame(value), summarize(fw, p), `frame ${i}`);
+  }
+  controller.close();
+  assert.equal((await it.next()).done, true);
+});
+
 /** summarize() of an already parsed frame. */
 function summaryOfFrame(f) {
   return summarize({ parseFrame: () => f, dequantize: fw.dequantize }, null);
