@@ -347,6 +347,10 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
     let mut saw_digit = false;
     // JSON grammar: digits before a '.' and after it, no leading zero.
     let (mut int_digits, mut frac_digits) = (0usize, 0usize);
+    // Significant digits read so far (kept in `d` or dropped past
+    // MAX_DIGITS): the decimal point's place, which `nd` alone would
+    // understate once digits are dropped.
+    let mut sig = 0usize;
     while let Some(&c) = body.get(i) {
         match c {
             b'.' if !saw_dot => {
@@ -354,7 +358,7 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
                     return None;
                 }
                 saw_dot = true;
-                dec.dp = i32::try_from(dec.nd).unwrap_or(i32::MAX);
+                dec.dp = i32::try_from(sig).unwrap_or(i32::MAX);
             }
             b'0'..=b'9' => {
                 if saw_dot {
@@ -369,11 +373,14 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
                 if v == 0 && dec.nd == 0 {
                     // A leading zero.
                     dec.dp = dec.dp.saturating_sub(1);
-                } else if dec.nd < MAX_DIGITS {
-                    dec.set(dec.nd, u64::from(v));
-                    dec.nd = dec.nd.saturating_add(1);
-                } else if v != 0 {
-                    dec.trunc = true;
+                } else {
+                    sig = sig.saturating_add(1);
+                    if dec.nd < MAX_DIGITS {
+                        dec.set(dec.nd, u64::from(v));
+                        dec.nd = dec.nd.saturating_add(1);
+                    } else if v != 0 {
+                        dec.trunc = true;
+                    }
                 }
             }
             _ => break,
@@ -384,7 +391,7 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
         return None;
     }
     if !saw_dot {
-        dec.dp = i32::try_from(dec.nd).unwrap_or(i32::MAX);
+        dec.dp = i32::try_from(sig).unwrap_or(i32::MAX);
     }
     if let Some(&(b'e' | b'E')) = body.get(i) {
         i = i.saturating_add(1);

@@ -594,22 +594,7 @@ impl Header {
         let shape = shape.ok_or(Error::MissingField {
             field: Field::Shape,
         })?;
-        let [h, w] = shape;
-        // The whole frame (prefix, this JSON, pad, blob) must be countable
-        // in u64, or no length said about it would be true.
-        let blob_len = h
-            .checked_mul(w)
-            .and_then(|n| n.checked_mul(dtype.size()))
-            .filter(|&n| {
-                (PREFIX_LEN as u64)
-                    .checked_add(json.len() as u64)
-                    .and_then(|head| head.checked_add(1))
-                    .and_then(|head| head.checked_add(n))
-                    .is_some()
-            })
-            .ok_or(Error::SizeOverflow {
-                field: Field::Shape,
-            })?;
+        let blob_len = frame_blob_len(shape, dtype, json.len())?;
         Ok(Header {
             magic: Magic::Vcbn,
             version: VERSION,
@@ -1023,6 +1008,22 @@ impl Params {
     }
 }
 
+/// The blob length of an `[H, W]` frame whose header JSON is `json_len`
+/// bytes, if the whole frame (prefix, JSON, a pad byte, blob) can be counted
+/// in u64; else no length said about it would be true. The decoder and the
+/// encoders apply this same rule, so neither accepts what the other refuses.
+fn frame_blob_len(shape: [u64; 2], dtype: Dtype, json_len: usize) -> Result<u64, Error> {
+    let blob_len = blob_len_of(shape, dtype)?;
+    (PREFIX_LEN as u64)
+        .checked_add(json_len as u64)
+        .and_then(|head| head.checked_add(1))
+        .and_then(|head| head.checked_add(blob_len))
+        .map(|_| blob_len)
+        .ok_or(Error::SizeOverflow {
+            field: Field::Shape,
+        })
+}
+
 fn blob_len_of(shape: [u64; 2], dtype: Dtype) -> Result<u64, Error> {
     let [h, w] = shape;
     h.checked_mul(w)
@@ -1066,6 +1067,7 @@ pub fn header_json_len(shape: [u64; 2], params: &Params) -> Result<usize, Error>
     write_json(&mut c, shape, params, blob_len).map_err(|_| Error::SizeOverflow {
         field: Field::HeaderLen,
     })?;
+    frame_blob_len(shape, params.dtype, c.len)?;
     Ok(c.len)
 }
 

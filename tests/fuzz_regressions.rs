@@ -283,6 +283,125 @@ fn float_reader_round_trips_power_of_two_multiples() {
 }
 
 // ---------------------------------------------------------------------------
+// Finding 4: numbers with more than 800 significant digits were misplaced.
+//
+// The float reader keeps 800 digits exactly and drops the rest (remembering
+// that nonzero ones were dropped), but it placed the decimal point after the
+// digits it kept, not after all of them: an integer part of 819 digits was
+// read 10^19 too small. Only `json::parse_number` could see this: the header
+// reader refuses numbers longer than `json::MAX_NUMBER_LEN` (512) first.
+// Fixed in src/decimal.rs: the point's place counts every significant digit.
+
+#[test]
+fn float_reader_places_the_point_after_dropped_digits() {
+    // Found by `json_reader` (byte 0 is the depth limit, then the text).
+    let raw = input("json_reader-crash-828788b4");
+    let text = std::str::from_utf8(&raw[1..]).unwrap();
+    assert!(text.len() > 800 && text.ends_with("e-790"), "{text}");
+    let want: f64 = text.parse().unwrap();
+    let got = framewire::json::parse_number(text).unwrap();
+    assert_eq!(got.to_bits(), want.to_bits(), "{got:e} vs {want:e}");
+
+    // The same around the 800-digit edge, before and after a '.', with and
+    // without dropped nonzero digits, and for the halfway case.
+    for (int, frac, exp) in [
+        (799, 0, -780),
+        (800, 0, -780),
+        (801, 0, -790),
+        (900, 5, -880),
+        (1200, 0, -1190),
+    ] {
+        for lead in ["1", "9", "4503599627370497", "2"] {
+            let mut text = String::from(lead);
+            text.push_str(&"0".repeat(int - lead.len()));
+            text.push('3');
+            if frac > 0 {
+                text.push('.');
+                text.push_str(&"7".repeat(frac));
+            }
+            text.push_str(&format!("e{exp}"));
+            let want: f64 = text.parse().unwrap();
+            let got = framewire::json::parse_number(&text).unwrap();
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "{lead}.. {int} digits e{exp}"
+            );
+        }
+    }
+    // 2^53 + 1 written with 1000 trailing zeros after the point: a tie that
+    // the dropped digits (all zero) leave a tie, so it rounds to even.
+    let tie = format!("9007199254740993.{}", "0".repeat(1000));
+    assert_eq!(
+        framewire::json::parse_number(&tie),
+        Some(9007199254740992.0)
+    );
+    let above = format!("9007199254740993.{}1", "0".repeat(1000));
+    assert_eq!(
+        framewire::json::parse_number(&above),
+        Some(9007199254740994.0)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Finding 5: the encoders wrote headers for frames the decoder refuses.
+//
+// `vcbn::write_header` (and `header_len_total`, `VcbnEncoder::new`) checked
+// only that H*W*elem_size fits in u64, while the decoder also requires the
+// whole frame (prefix, JSON, pad, blob) to be countable in u64. For shape
+// [1, u64::MAX] the encoder wrote a header that `vcbn::Header::parse_json`
+// refused with `SizeOverflow`. Fixed in src/vcbn.rs: one rule
+// (`frame_blob_len`) for both sides.
+
+#[test]
+fn encoders_refuse_frames_too_long_to_count() {
+    // Found by `roundtrip` (a `Header` case; `cargo fuzz fmt` shows h = 1,
+    // w = u64::MAX, u16 = false, and two tiny subnormal vmin/vmax).
+    let raw = input("roundtrip-crash-6870aec8");
+    assert_eq!(&raw[4..12], &1u64.to_le_bytes());
+    assert_eq!(&raw[12..20], &u64::MAX.to_le_bytes());
+    let overflow = Error::SizeOverflow {
+        field: framewire::Field::Shape,
+    };
+    let params = vcbn::Params::new(Dtype::U8, 0.0, 1.0);
+    let mut buf = [0u8; vcbn::MAX_CANONICAL_HEADER_LEN];
+    for shape in [[1, u64::MAX], [u64::MAX, 1], [1, u64::MAX - 100]] {
+        assert_eq!(vcbn::write_header(shape, &params, &mut buf), Err(overflow));
+        assert_eq!(vcbn::header_len_total(shape, &params), Err(overflow));
+        assert_eq!(vcbn::encoded_len(shape, &params), Err(overflow));
+        assert_eq!(
+            framewire::stream::VcbnEncoder::new(shape, params).err(),
+            Some(overflow)
+        );
+    }
+    // At the edge: the largest W for which 9 + JSON + a pad byte + W fits in
+    // u64 is accepted by both sides, and W + 1 by neither.
+    let json_len = vcbn::header_json_len([1, u64::MAX - 1000], &params).unwrap();
+    let edge = u64::MAX - 10 - json_len as u64;
+    assert_eq!(vcbn::header_json_len([1, edge], &params), Ok(json_len));
+    let n = vcbn::write_header([1, edge], &params, &mut buf).unwrap();
+    assert_eq!(
+        u32::from_be_bytes(buf[5..9].try_into().unwrap()) as usize,
+        json_len
+    );
+    let h = vcbn::Header::parse_json(&buf[9..9 + json_len], &Limits::DEFAULT).unwrap();
+    assert_eq!(h.shape(), [1, edge]);
+    assert!(n as u64 <= u64::MAX - edge);
+    assert_eq!(
+        vcbn::write_header([1, edge + 1], &params, &mut buf),
+        Err(overflow)
+    );
+    // The decoder refuses the same header with W + 1 written into it.
+    let json = std::str::from_utf8(&buf[9..9 + json_len])
+        .unwrap()
+        .replace(&edge.to_string(), &(edge + 1).to_string());
+    assert_eq!(
+        vcbn::Header::parse_json(json.as_bytes(), &Limits::DEFAULT).err(),
+        Some(overflow)
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Inputs the fuzzer found that decode, reaching corners of the liberal VCBN
 // reader and of SAC's reserved bytes (copied from the campaign's corpora).
 
