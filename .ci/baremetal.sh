@@ -11,3 +11,6 @@ build() {
 }
 build ""
 build "defmt"
+# The other no_std features too (std and cli need an OS).
+build "embedded-io,embedded-io-async"
+build "defmt,embedded-io,embedded-io-async"
