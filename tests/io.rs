@@ -287,3 +287,120 @@ fn frame_too_large_for_the_buffer_is_reported_and_skipped() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------
+// Every kind of sample (f32, f64, complex f32/f64, real part or magnitude)
+// through the streaming encoder and both writers, in random pieces: the
+// bytes equal the one-shot encoder's.
+
+use framewire::quant::ComplexPart;
+use framewire::stream::VcbnEncoder;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Kind {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    C32(Vec<f32>, ComplexPart),
+    C64(Vec<f64>, ComplexPart),
+}
+
+impl Kind {
+    fn samples(&self) -> Samples<'_> {
+        match self {
+            Kind::F32(v) => Samples::F32(v),
+            Kind::F64(v) => Samples::F64(v),
+            Kind::C32(v, p) => Samples::Complex32(v, *p),
+            Kind::C64(v, p) => Samples::Complex64(v, *p),
+        }
+    }
+}
+
+/// Values around the range, with NaN and infinities now and then.
+fn value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        8 => -3.0f64..5.0,
+        1 => Just(f64::NAN),
+        1 => Just(f64::INFINITY),
+        1 => Just(f64::NEG_INFINITY),
+        1 => any::<f64>(),
+    ]
+}
+
+fn kind(n: usize) -> impl Strategy<Value = Kind> {
+    let part = prop_oneof![Just(ComplexPart::Real), Just(ComplexPart::Magnitude)];
+    prop_oneof![
+        prop::collection::vec(value(), n)
+            .prop_map(|v| Kind::F32(v.iter().map(|&x| x as f32).collect())),
+        prop::collection::vec(value(), n).prop_map(Kind::F64),
+        (prop::collection::vec(value(), 2 * n), part.clone())
+            .prop_map(|(v, p)| Kind::C32(v.iter().map(|&x| x as f32).collect(), p)),
+        (prop::collection::vec(value(), 2 * n), part).prop_map(|(v, p)| Kind::C64(v, p)),
+    ]
+}
+
+fn case() -> impl Strategy<Value = ([usize; 2], Kind, bool, f64, f64, Vec<usize>)> {
+    (0usize..9, 0usize..13).prop_flat_map(|(h, w)| {
+        (
+            Just([h, w]),
+            kind(h * w),
+            any::<bool>(),
+            -2.0f64..1.0,
+            0.5f64..4.0,
+            prop::collection::vec(1usize..20, 1..6),
+        )
+    })
+}
+
+proptest! {
+    #[test]
+    fn every_sample_kind_streams_byte_identical(
+        (shape, kind, u8_, vmin, vmax, pieces) in case()
+    ) {
+        let dtype = if u8_ { Dtype::U8 } else { Dtype::U16 };
+        let p = Params::new(dtype, vmin, vmax);
+        let s = kind.samples();
+        let shape64 = [shape[0] as u64, shape[1] as u64];
+        let mut want = vec![0u8; vcbn::encoded_len(shape64, &p).unwrap()];
+        vcbn::encode(s, shape, &p, &mut want).unwrap();
+
+        // The sans-I/O encoder, samples in pieces, into a small buffer.
+        let mut enc = VcbnEncoder::new(shape64, p).unwrap();
+        let mut got = vec![0u8; enc.header_len()];
+        enc.write_header(&mut got).unwrap();
+        let mut buf = [0u8; 7];
+        let (mut at, mut i) = (0usize, 0usize);
+        while at < s.len() {
+            let end = (at + pieces[i % pieces.len()]).min(s.len());
+            i += 1;
+            let mut piece = s.sub(at, end).unwrap();
+            while !piece.is_empty() {
+                let (used, n) = enc.encode(piece, &mut buf).unwrap();
+                prop_assert!(used > 0);
+                got.extend_from_slice(&buf[..n]);
+                piece = piece.sub(used, piece.len()).unwrap();
+            }
+            at = end;
+        }
+        enc.finish().unwrap();
+        prop_assert_eq!(&got, &want);
+
+        // The blocking writer, in the same pieces.
+        let mut link = Vec::new();
+        let mut vw = blocking::VcbnWriter::begin(&mut link, shape64, p).unwrap();
+        let (mut at, mut i) = (0usize, 0usize);
+        while at < s.len() {
+            let end = (at + pieces[i % pieces.len()]).min(s.len());
+            i += 1;
+            vw.write(s.sub(at, end).unwrap()).unwrap();
+            at = end;
+        }
+        vw.finish().unwrap();
+        prop_assert_eq!(&link, &want);
+
+        // And the async one, whole.
+        let mut out = Vec::new();
+        embassy_futures::block_on(asynch::write_vcbn(&mut out, s, shape64, p)).unwrap();
+        prop_assert_eq!(&out, &want);
+    }
+}
