@@ -677,28 +677,60 @@ fn a_frame_hidden_in_a_bad_header_is_recovered() {
 
 #[test]
 fn header_over_the_buffer_is_refused_with_the_effective_limit() {
-    let spec = Spec::Vcbn {
-        shape: [2, 2],
-        samples: vec![0.0; 4],
-        params: Params::new(Dtype::U16, 0.0, 1.0),
-        magic: *b"VCBN",
+    // A VCBN frame whose header JSON is exactly `len` bytes (padded with
+    // spaces), with a 2-byte uint8 blob.
+    let frame = |len: usize| {
+        let base = r#"{"dtype":"uint8","shape":[1,2]"#;
+        let json = format!("{base}{}}}", " ".repeat(len - base.len() - 1));
+        assert_eq!(json.len(), len);
+        let mut v = b"VCBN\x01".to_vec();
+        v.extend_from_slice(&(len as u32).to_be_bytes());
+        v.extend_from_slice(json.as_bytes());
+        if (9 + len) % 2 == 1 {
+            v.push(0);
+        }
+        v.extend_from_slice(&[7, 9]);
+        v
     };
-    let bytes = spec.encode();
-    let hlen = u32::from_be_bytes(bytes[5..9].try_into().unwrap()) as u64;
-    // Buffer of exactly 9 + HEADER_LEN: fits.
-    let evs = run::<256>(&bytes, &[], false);
-    assert!(matches!(evs.last(), Some(Ev::End { .. })), "{evs:?}");
-    // A buffer one byte short: HeaderTooLong naming the effective limit.
-    let small = run::<64>(&bytes, &[], false);
+    // N = 64 holds 9 + 55 header bytes: a 55-byte header fits exactly...
+    for chunk in [1, 7, 1000] {
+        let evs = run::<64>(&frame(55), &[chunk], false);
+        assert!(matches!(evs.last(), Some(Ev::End { .. })), "{evs:?}");
+        assert!(evs.contains(&Ev::Payload {
+            part: Part::Blob,
+            data: vec![7, 9]
+        }));
+        // ... and a 56-byte one is refused, naming the effective limit.
+        assert_eq!(
+            run::<64>(&frame(56), &[chunk], false),
+            [Ev::Err(StreamError {
+                offset: 0,
+                error: Error::HeaderTooLong {
+                    len: 56,
+                    limit: 64 - 9
+                }
+            })]
+        );
+    }
+    // A configured limit below the buffer's wins: 40 bytes, then 41.
+    let limits = vcbn::Limits::DEFAULT.with_max_header_len(40);
+    let mut dec = Decoder::<64>::with_limits(limits);
+    let f40 = frame(40);
+    let mut ok = dec.feed(&f40);
+    let mut ends = 0;
+    while let Some(ev) = ok.next() {
+        ends += usize::from(matches!(ev.unwrap(), Event::End { .. }));
+    }
+    assert_eq!(ends, 1);
+    let mut dec = Decoder::<64>::with_limits(limits);
+    let f41 = frame(41);
+    let mut bad = dec.feed(&f41);
     assert_eq!(
-        small,
-        [Ev::Err(StreamError {
+        bad.next().map(|e| e.map(|_| ())),
+        Some(Err(StreamError {
             offset: 0,
-            error: Error::HeaderTooLong {
-                len: hlen,
-                limit: 64 - 9
-            }
-        })]
+            error: Error::HeaderTooLong { len: 41, limit: 40 }
+        }))
     );
 }
 
