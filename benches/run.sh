@@ -13,7 +13,7 @@
 #    to $TARGET/perf_report.md.
 #
 # Every ratio compares measurements from the same run. Needs cargo, python3
-# and numpy. Takes about 5 minutes per build on a 2-core machine.
+# and numpy. Takes about 12 minutes per build on a 2-core machine (25 in all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -52,13 +52,15 @@
 //!
 //! None are on by default.
 //!
-//! - `std`: `std` conveniences (`std::error::Error` comes with `core::error::Error`).
+//! - `std`: `io::StdIo`, to read frames from a `std::io::Read`, and `f64::sqrt`
+//!   for the complex magnitude (see [`quant`]). The error types implement
+//!   `core::error::Error` (so `std::error::Error`) with or without it.
 //! - `defmt`: `defmt::Format` for every public type (buffers and sample
 //!   slices are shown by length, not content).
-//! - `embedded-io`: the streaming writers in [`io::blocking`] over
-//!   `embedded_io::Write`, and [`io::EmbeddedIo`] to read frames from an
+//! - `embedded-io`: the streaming writers in `io::blocking` over
+//!   `embedded_io::Write`, and `io::EmbeddedIo` to read frames from an
 //!   `embedded_io::Read`.
-//! - `embedded-io-async`: the same writers in [`io::asynch`] over
+//! - `embedded-io-async`: the same writers in `io::asynch` over
 //!   `embedded_io_async::Write`.
 //! - `cli`: the `framewire` command-line tool.
 
