@@ -594,7 +594,8 @@ impl Header {
         let shape = shape.ok_or(Error::MissingField {
             field: Field::Shape,
         })?;
-        let blob_len = frame_blob_len(shape, dtype, json.len())?;
+        let blob_len = blob_len_of(shape, dtype)?;
+        check_frame_len(blob_len, json.len())?;
         Ok(Header {
             magic: Magic::Vcbn,
             version: VERSION,
@@ -1008,17 +1009,16 @@ impl Params {
     }
 }
 
-/// The blob length of an `[H, W]` frame whose header JSON is `json_len`
-/// bytes, if the whole frame (prefix, JSON, a pad byte, blob) can be counted
-/// in u64; else no length said about it would be true. The decoder and the
-/// encoders apply this same rule, so neither accepts what the other refuses.
-fn frame_blob_len(shape: [u64; 2], dtype: Dtype, json_len: usize) -> Result<u64, Error> {
-    let blob_len = blob_len_of(shape, dtype)?;
+/// Checks that a frame with a `json_len`-byte header JSON and a `blob_len`-
+/// byte blob (plus the prefix and a pad byte) can be counted in u64; else no
+/// length said about it would be true. The decoder and the encoders apply
+/// this same rule, so neither accepts what the other refuses.
+fn check_frame_len(blob_len: u64, json_len: usize) -> Result<(), Error> {
     (PREFIX_LEN as u64)
         .checked_add(json_len as u64)
         .and_then(|head| head.checked_add(1))
         .and_then(|head| head.checked_add(blob_len))
-        .map(|_| blob_len)
+        .map(|_| ())
         .ok_or(Error::SizeOverflow {
             field: Field::Shape,
         })
@@ -1067,7 +1067,7 @@ pub fn header_json_len(shape: [u64; 2], params: &Params) -> Result<usize, Error>
     write_json(&mut c, shape, params, blob_len).map_err(|_| Error::SizeOverflow {
         field: Field::HeaderLen,
     })?;
-    frame_blob_len(shape, params.dtype, c.len)?;
+    check_frame_len(blob_len, c.len)?;
     Ok(c.len)
 }
 

@@ -351,7 +351,7 @@ fn float_reader_places_the_point_after_dropped_digits() {
 // whole frame (prefix, JSON, pad, blob) to be countable in u64. For shape
 // [1, u64::MAX] the encoder wrote a header that `vcbn::Header::parse_json`
 // refused with `SizeOverflow`. Fixed in src/vcbn.rs: one rule
-// (`frame_blob_len`) for both sides.
+// (`check_frame_len`) for both sides.
 
 #[test]
 fn encoders_refuse_frames_too_long_to_count() {
