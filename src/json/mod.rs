@@ -33,9 +33,14 @@
 //! the layout (fixed or exponent, `.0`, two-digit signed exponent) is done
 //! here.
 
-use core::fmt::{self, Write};
+mod number;
+mod write;
 
 use crate::Error;
+
+pub use number::{parse_number, IntError, Number};
+pub(crate) use write::write_u64;
+pub use write::{write_f64, write_str};
 
 /// The default nesting limit for header JSON (objects and arrays).
 ///
@@ -195,155 +200,6 @@ impl Iterator for Chars<'_> {
     }
 }
 
-/// A JSON number token, kept as its source text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Number<'a> {
-    text: &'a str,
-}
-
-/// Why a [`Number`] is not a `u64`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum IntError {
-    /// The value is below zero.
-    Negative,
-    /// The value has a fractional part, or is `NaN` / `±Infinity`.
-    NotInteger,
-    /// The value is above `u64::MAX`.
-    TooLarge,
-}
-
-impl<'a> Number<'a> {
-    /// The number's source text.
-    pub fn as_str(&self) -> &'a str {
-        self.text
-    }
-
-    /// The value as the nearest `f64` (correctly rounded, as Python's
-    /// `float()` reads it; `NaN`/`Infinity` map to themselves, and a literal
-    /// beyond the `f64` range to `±inf`).
-    pub fn to_f64(&self) -> f64 {
-        // The reader only produces JSON number grammar or Python's three
-        // non-finite literals, all of which the parser takes.
-        crate::decimal::parse(self.text).unwrap_or(f64::NAN)
-    }
-
-    /// The value as an exact non-negative integer, whatever its JSON form:
-    /// `4096`, `4096.0`, `4.096e3` and `-0` are all integers; `4096.5` is not.
-    /// Decided on the decimal text, not through `f64`, so no rounding occurs.
-    pub fn to_u64(&self) -> Result<u64, IntError> {
-        let bytes = self.text.as_bytes();
-        let (negative, body) = match bytes.split_first() {
-            Some((b'-', rest)) => (true, rest),
-            _ => (false, bytes),
-        };
-        if body.first().is_some_and(|b| !b.is_ascii_digit()) {
-            return Err(IntError::NotInteger); // NaN, Infinity
-        }
-        // Split mantissa and exponent.
-        let (mantissa, exp_text) = match body.iter().position(|&b| b == b'e' || b == b'E') {
-            Some(i) => (
-                body.get(..i).unwrap_or(&[]),
-                body.get(i.saturating_add(1)..),
-            ),
-            None => (body, None),
-        };
-        let exp: i64 = match exp_text {
-            None => 0,
-            Some(t) => parse_exponent(t),
-        };
-        let (int_part, frac_part) = match mantissa.iter().position(|&b| b == b'.') {
-            Some(i) => (
-                mantissa.get(..i).unwrap_or(&[]),
-                mantissa.get(i.saturating_add(1)..).unwrap_or(&[]),
-            ),
-            None => (mantissa, &[][..]),
-        };
-        // Digits d1 d2 ... dn with the decimal point after `point` of them.
-        let digits = || int_part.iter().chain(frac_part.iter()).copied();
-        let lead_zeros = digits().take_while(|&d| d == b'0').count();
-        let n = int_part.len().saturating_add(frac_part.len());
-        if lead_zeros == n {
-            return Ok(0); // all zero, including -0 and 0.0e5
-        }
-        if negative {
-            return Err(IntError::Negative);
-        }
-        // Position of the decimal point counted in significant digits.
-        let point: i64 = i64::try_from(int_part.len())
-            .unwrap_or(i64::MAX)
-            .saturating_add(exp)
-            .saturating_sub(i64::try_from(lead_zeros).unwrap_or(i64::MAX));
-        let sig = n.saturating_sub(lead_zeros);
-        let sig_i = i64::try_from(sig).unwrap_or(i64::MAX);
-        if point <= 0 {
-            return Err(IntError::NotInteger); // 0.00d...: below 1, not zero
-        }
-        // Significant digits after the point must all be zero.
-        let whole_digits = usize::try_from(point).unwrap_or(usize::MAX).min(sig);
-        if digits()
-            .skip(lead_zeros)
-            .skip(whole_digits)
-            .any(|d| d != b'0')
-        {
-            return Err(IntError::NotInteger);
-        }
-        let mut value: u64 = 0;
-        for d in digits().skip(lead_zeros).take(whole_digits) {
-            value = value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(d.wrapping_sub(b'0'))))
-                .ok_or(IntError::TooLarge)?;
-        }
-        let mut zeros = point.saturating_sub(sig_i);
-        while zeros > 0 {
-            value = value.checked_mul(10).ok_or(IntError::TooLarge)?;
-            zeros = zeros.saturating_sub(1);
-        }
-        Ok(value)
-    }
-}
-
-/// Parses number text in JSON grammar (or one of Python's `NaN`,
-/// `Infinity`, `-Infinity`) into the nearest `f64`: correctly rounded, ties
-/// to even, `±inf` beyond the range and `±0` below it, as Python's `float()`
-/// and `json.loads` read it. Any length is accepted here (the [`Reader`]
-/// limits tokens to [`MAX_NUMBER_LEN`]). `None` if `text` is not such a number.
-///
-/// ```
-/// use framewire::json::parse_number;
-/// assert_eq!(parse_number("0.1"), Some(0.1));
-/// assert_eq!(parse_number("1e400"), Some(f64::INFINITY));
-/// assert_eq!(parse_number("0x10"), None);
-/// ```
-pub fn parse_number(text: &str) -> Option<f64> {
-    crate::decimal::parse(text)
-}
-
-/// Parses `[+-]digits` saturating at ±`i64::MAX / 2` (far beyond any
-/// meaningful exponent, and small enough that adding a length cannot wrap).
-fn parse_exponent(t: &[u8]) -> i64 {
-    let (neg, digits) = match t.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, t),
-    };
-    let cap = i64::MAX / 2;
-    let mut v: i64 = 0;
-    for &d in digits {
-        v = v
-            .saturating_mul(10)
-            .saturating_add(i64::from(d.wrapping_sub(b'0')))
-            .min(cap);
-    }
-    if neg {
-        v.saturating_neg()
-    } else {
-        v
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
     /// A value (document start, after `:` or after `,` in an array).
@@ -488,10 +344,15 @@ impl<'a> Reader<'a> {
         Ok(Some(Item { offset, token }))
     }
 
-    /// The next token, `Ok(None)` once the document is complete, or the first
-    /// error. After an error the reader should not be used further.
-    #[allow(clippy::should_implement_trait)] // fallible, so not an Iterator
-    pub fn next(&mut self) -> Result<Option<Item<'a>>, Error> {
+    /// The next token, `None` once the document is complete, or the first
+    /// error (`Option<Result<..>>`, the convention of every pull API in this
+    /// crate). After an error the reader should not be used further.
+    #[allow(clippy::should_implement_trait)] // kept inherent, beside `position` and `depth`
+    pub fn next(&mut self) -> Option<Result<Item<'a>, Error>> {
+        self.next_token().transpose()
+    }
+
+    fn next_token(&mut self) -> Result<Option<Item<'a>>, Error> {
         loop {
             self.skip_ws();
             let start = self.pos;
@@ -704,7 +565,7 @@ impl<'a> Reader<'a> {
     /// `(start, end)` in the input. Iterative: deep values cost no stack.
     pub fn skip_value(&mut self) -> Result<(usize, usize), Error> {
         let base = self.depth;
-        let first = self.next()?.ok_or(syntax(self.pos, "a value"))?;
+        let first = self.next_token()?.ok_or(syntax(self.pos, "a value"))?;
         if matches!(
             first.token,
             Token::EndObject | Token::EndArray | Token::Key(_)
@@ -712,7 +573,7 @@ impl<'a> Reader<'a> {
             return Err(syntax(first.offset, "a value"));
         }
         while self.depth > base {
-            if self.next()?.is_none() {
+            if self.next_token()?.is_none() {
                 return Err(syntax(self.pos, "a closing bracket"));
             }
         }
@@ -721,156 +582,9 @@ impl<'a> Reader<'a> {
 
     /// Checks that nothing but whitespace follows the root value.
     pub fn finish(&mut self) -> Result<(), Error> {
-        match self.next()? {
+        match self.next_token()? {
             None => Ok(()),
             Some(item) => Err(syntax(item.offset, "the end of the JSON text")),
         }
     }
-}
-
-/// Writes `v` in decimal, at least `min_digits` digits (zero-padded).
-/// Hand-rolled so the encoders never reach `core`'s integer formatting,
-/// whose bounds checks are a panic path the optimizer keeps.
-pub(crate) fn write_u64<W: Write>(w: &mut W, mut v: u64, min_digits: usize) -> fmt::Result {
-    let mut buf = [b'0'; 20];
-    let mut start = buf.len();
-    while v > 0 || start == buf.len() {
-        start = start.saturating_sub(1);
-        if let Some(slot) = buf.get_mut(start) {
-            *slot = b'0'.wrapping_add((v % 10) as u8);
-        }
-        v /= 10;
-    }
-    start = start.min(buf.len().saturating_sub(min_digits));
-    let digits = buf.get(start..).unwrap_or(&[]);
-    w.write_str(core::str::from_utf8(digits).map_err(|_| fmt::Error)?)
-}
-
-/// Writes `x` exactly as Python's `repr(float)` does (and therefore as
-/// `json.dumps` writes a `float`): shortest round-trip digits, `.0` on
-/// integral values, exponent form (`1e-05`, `1.5e+16`) below `1e-4` or from
-/// `1e16` in magnitude. Non-finite values are written as Python's `json`
-/// writes them: `NaN`, `Infinity`, `-Infinity`.
-///
-/// The digits come from Ryū (the `ryu` crate): the shortest that round-trip,
-/// the closest of those, ties to even, as Python's dtoa chooses; this
-/// function only lays them out as Python does.
-pub fn write_f64<W: Write>(w: &mut W, x: f64) -> fmt::Result {
-    if x.is_nan() {
-        return w.write_str("NaN");
-    }
-    if x.is_infinite() {
-        return w.write_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
-    }
-    if x == 0.0 {
-        return w.write_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
-    }
-    let mut ryu_buf = ryu::Buffer::new();
-    let text = ryu_buf.format_finite(x).as_bytes();
-    // Ryū writes `[-]d.ddd`, `[-]ddd.0`, `[-]0.000ddd` or `[-]d[.ddd]e[-]x`:
-    // take its significant digits and the decimal exponent of the first one.
-    let (negative, text) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, text),
-    };
-    let (mantissa, exp_part) = match text.iter().position(|&b| b == b'e') {
-        Some(i) => (
-            text.get(..i).unwrap_or(&[]),
-            parse_exponent(text.get(i.saturating_add(1)..).unwrap_or(&[])),
-        ),
-        None => (text, 0),
-    };
-    let int_len = mantissa
-        .iter()
-        .position(|&b| b == b'.')
-        .unwrap_or(mantissa.len());
-    let mut all = [0u8; 32];
-    let mut n = 0usize;
-    for &d in mantissa.iter().filter(|b| b.is_ascii_digit()) {
-        *all.get_mut(n).ok_or(fmt::Error)? = d;
-        n = n.saturating_add(1);
-    }
-    let all = all.get(..n).ok_or(fmt::Error)?;
-    let lead = all.iter().take_while(|&&d| d == b'0').count();
-    let sig = all.get(lead..).unwrap_or(&[]);
-    let trail = sig.iter().rev().take_while(|&&d| d == b'0').count();
-    let sig = sig.get(..sig.len().saturating_sub(trail)).unwrap_or(&[]);
-    let digits = core::str::from_utf8(sig).map_err(|_| fmt::Error)?;
-    // value = d.ddd * 10^exp
-    let exp = exp_part
-        .saturating_add(i64::try_from(int_len).unwrap_or(0))
-        .saturating_sub(1)
-        .saturating_sub(i64::try_from(lead).unwrap_or(0));
-    if negative {
-        w.write_char('-')?;
-    }
-    // Python: value = 0.DIGITS * 10**decpt; exponent form when
-    // decpt <= -4 or decpt > 16.
-    let decpt = exp.saturating_add(1);
-    if decpt <= -4 || decpt > 16 {
-        let (first, rest) = digits.split_at_checked(1).ok_or(fmt::Error)?;
-        w.write_str(first)?;
-        if !rest.is_empty() {
-            w.write_char('.')?;
-            w.write_str(rest)?;
-        }
-        w.write_str(if exp < 0 { "e-" } else { "e+" })?;
-        write_u64(w, exp.unsigned_abs(), 2)
-    } else if decpt <= 0 {
-        w.write_str("0.")?;
-        for _ in 0..decpt.unsigned_abs() {
-            w.write_char('0')?;
-        }
-        w.write_str(digits)
-    } else {
-        let point = usize::try_from(decpt).map_err(|_| fmt::Error)?;
-        match digits.split_at_checked(point) {
-            Some((int, frac)) if !frac.is_empty() => {
-                w.write_str(int)?;
-                w.write_char('.')?;
-                w.write_str(frac)
-            }
-            _ => {
-                w.write_str(digits)?;
-                for _ in digits.len()..point {
-                    w.write_char('0')?;
-                }
-                w.write_str(".0")
-            }
-        }
-    }
-}
-
-/// Writes `s` as a JSON string literal with the escapes Python's `json.dumps`
-/// uses by default (`ensure_ascii=True`: non-ASCII as `\uXXXX`).
-pub fn write_str<W: Write>(w: &mut W, s: &str) -> fmt::Result {
-    w.write_char('"')?;
-    for c in s.chars() {
-        match c {
-            '"' => w.write_str("\\\"")?,
-            '\\' => w.write_str("\\\\")?,
-            '\n' => w.write_str("\\n")?,
-            '\r' => w.write_str("\\r")?,
-            '\t' => w.write_str("\\t")?,
-            '\u{8}' => w.write_str("\\b")?,
-            '\u{c}' => w.write_str("\\f")?,
-            // Python escapes everything outside printable ASCII, DEL included.
-            c if (' '..='~').contains(&c) => w.write_char(c)?,
-            c => {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    w.write_str("\\u")?;
-                    for shift in [12u32, 8, 4, 0] {
-                        let nibble = (*u >> shift) & 0xF;
-                        let hex = b"0123456789abcdef"
-                            .get(usize::from(nibble))
-                            .copied()
-                            .unwrap_or(b'0');
-                        w.write_char(char::from(hex))?;
-                    }
-                }
-            }
-        }
-    }
-    w.write_char('"')
 }
