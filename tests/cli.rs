@@ -517,6 +517,34 @@ fn decode_out_is_a_file() {
     assert_eq!(listing(dir.path()), ["file"]);
 }
 
+/// A failed decode leaves every existing output exactly as it was, and no
+/// temporaries: here a directory is in the way of the second output.
+#[test]
+fn failed_decode_keeps_existing_outputs() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir_all(out.join("b.npy")).unwrap();
+    fs::write(out.join("a.npy"), b"old a").unwrap();
+    let o = framewire(["decode", s(&golden("sample.sac")), "--out", s(&out)]);
+    assert_eq!(listing(&out), ["a.npy", "b.npy"]);
+    assert_eq!(fs::read(out.join("a.npy")).unwrap(), b"old a");
+    assert!(out.join("b.npy").is_dir());
+    assert_bad(
+        &o,
+        &format!("{}: is a directory", out.join("b.npy").display()),
+    );
+
+    // VCBN with --dequantize: data.npy exists, values.npy is in the way.
+    let out = dir.path().join("vcbn");
+    fs::create_dir_all(out.join("values.npy")).unwrap();
+    fs::write(out.join("data.npy"), b"old data").unwrap();
+    let path = golden("vcbn/readme_linspace_u16.vcbn");
+    let o = framewire(["decode", s(&path), "--out", s(&out), "--dequantize"]);
+    assert_eq!(listing(&out), ["data.npy", "values.npy"]);
+    assert_eq!(fs::read(out.join("data.npy")).unwrap(), b"old data");
+    assert_bad(&o, "values.npy: is a directory");
+}
+
 // ---------------------------------------------------------------- encode vcbn
 
 /// Writes the golden input of `case` as an .npy file.
@@ -815,6 +843,24 @@ fn failed_encode_keeps_the_old_output() {
     assert_eq!(listing(dir.path()), ["nan.npy", "o.vcbn"]);
 }
 
+/// An output path that is a directory is refused before anything is
+/// written, and the directory is left as it was.
+#[test]
+fn encode_onto_a_directory_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("in.npy");
+    write_npy(&input, "<f4", &[1, 2], false, &[0f32, 1.0]);
+    let out = dir.path().join("o.vcbn");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("inside"), b"mine").unwrap();
+    assert_bad(
+        &framewire(["encode", "vcbn", "--input", s(&input), "--out", s(&out)]),
+        &format!("{}: is a directory", out.display()),
+    );
+    assert_eq!(listing(dir.path()), ["in.npy", "o.vcbn"]);
+    assert_eq!(listing(&out), ["inside"]);
+}
+
 // ---------------------------------------------------------------- encode sac
 
 #[test]
@@ -959,21 +1005,32 @@ fn encode_into_missing_directory_fails_cleanly() {
     let dir = TempDir::new().unwrap();
     let a = dir.path().join("a.npy");
     write_npy(&a, "<i2", &[6], false, &SAMPLE_A);
-    let out = dir.path().join("missing/o.sac");
+    let encode =
+        |out: &Path| framewire(["encode", "sac", "--a", s(&a), "--b", s(&a), "--out", s(out)]);
+    for missing in ["missing", "missing/dir"] {
+        let out = dir.path().join(missing).join("o.sac");
+        let o = encode(&out);
+        assert_bad(
+            &o,
+            &format!(
+                "{}: directory {} does not exist",
+                out.display(),
+                dir.path().join(missing).display()
+            ),
+        );
+        assert!(!stderr(&o).contains(".framewire-"), "{}", stderr(&o));
+    }
+    // A file where the directory should be.
+    let file = dir.path().join("file");
+    fs::write(&file, b"x").unwrap();
+    let out = file.join("o.sac");
+    let o = encode(&out);
     assert_bad(
-        &framewire([
-            "encode",
-            "sac",
-            "--a",
-            s(&a),
-            "--b",
-            s(&a),
-            "--out",
-            s(&out),
-        ]),
-        "cannot create output",
+        &o,
+        &format!("{}: {} is not a directory", out.display(), file.display()),
     );
-    assert_eq!(listing(dir.path()), ["a.npy"]);
+    assert!(!stderr(&o).contains(".framewire-"), "{}", stderr(&o));
+    assert_eq!(listing(dir.path()), ["a.npy", "file"]);
 }
 
 // ---------------------------------------------------------------- usage

@@ -16,8 +16,10 @@
 //! Exit status: 0 on success; 1 for a bad file or bad input, with exactly one
 //! line on stderr naming the file and the problem; 2 for a usage error.
 //! Outputs are written to temporary files next to their destination and
-//! renamed into place only once everything has succeeded, so a failed run
-//! leaves no partial output behind.
+//! renamed into place only once everything has succeeded and every
+//! destination is known to be replaceable; a failed run leaves no partial
+//! output and no temporary behind, and every file it would have replaced
+//! exactly as it was.
 
 #![forbid(unsafe_code)]
 #![deny(

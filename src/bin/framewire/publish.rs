@@ -15,7 +15,8 @@
 //! alone, so its modification time (and so `Last-Modified`) stays put and a
 //! second run writes nothing. The others are written to temporaries beside
 //! their destination and renamed into place only once every input has been
-//! read and checked, so a failed run leaves no partial output behind.
+//! read and checked, so a failed run leaves no partial output behind and
+//! every previously published file as it was.
 //! On success one summary line goes to stdout.
 
 use std::collections::BTreeSet;
