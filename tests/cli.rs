@@ -731,6 +731,164 @@ fn encode_vcbn_default_range_ignores_nan() {
     );
 }
 
+/// Encodes `input` with `args` and returns the file.
+fn encode_vcbn_bytes(dir: &Path, input: &Path, args: &[&str]) -> Vec<u8> {
+    let out = dir.join("o.vcbn");
+    let mut all = vec!["encode", "vcbn", "--input", s(input), "--out", s(&out)];
+    all.extend_from_slice(args);
+    let o = framewire(&all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bytes = fs::read(&out).unwrap();
+    fs::remove_file(&out).unwrap();
+    bytes
+}
+
+/// Integer and bool arrays encode as `np.asarray(a, dtype=np.float32)`
+/// would give them to the float32 encoder: each value rounded to the nearest
+/// float32 directly (not through float64), bools as 0.0 and 1.0; the default
+/// range is the min and max of those float32 values.
+#[test]
+fn encode_vcbn_integer_and_bool_inputs_convert_like_numpy() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    // Just above the midpoint between two float32 values: rounded directly
+    // it goes up; through float64 it first lands on the midpoint, then ties
+    // to even, down.
+    let i_tricky: i64 = (1 << 53) + (1 << 29) + 1;
+    let u_tricky: u64 = (1 << 63) + (1 << 39) + 1;
+    assert_ne!(i_tricky as f32, (i_tricky as f64) as f32);
+    assert_ne!(u_tricky as f32, (u_tricky as f64) as f32);
+
+    fn check<T: Serialize + Clone>(
+        d: &Path,
+        name: &str,
+        descr: &str,
+        data: &[T],
+        direct: impl Fn(&T) -> f32,
+        via_f64: Option<&dyn Fn(&T) -> f32>,
+    ) {
+        let input = d.join(format!("{name}.npy"));
+        write_npy(&input, descr, &[2, 3], false, data);
+        let floats = d.join(format!("{name}.f32.npy"));
+        let want: Vec<f32> = data.iter().map(direct).collect();
+        write_npy(&floats, "<f4", &[2, 3], false, &want);
+        for args in [
+            &[][..],
+            &["--dtype", "uint8"],
+            &["--vmin", "-2", "--vmax", "3"],
+        ] {
+            let got = encode_vcbn_bytes(d, &input, args);
+            assert_eq!(got, encode_vcbn_bytes(d, &floats, args), "{name} {args:?}");
+            if let (Some(via), false) = (via_f64, args.contains(&"--vmin")) {
+                // With the default range, the double rounding would change
+                // the frame.
+                let wrong = d.join(format!("{name}.wrong.npy"));
+                let v: Vec<f32> = data.iter().map(via).collect();
+                write_npy(&wrong, "<f4", &[2, 3], false, &v);
+                assert_ne!(got, encode_vcbn_bytes(d, &wrong, args), "{name} {args:?}");
+            }
+        }
+    }
+
+    let i64_via: &dyn Fn(&i64) -> f32 = &|&v| (v as f64) as f32;
+    let u64_via: &dyn Fn(&u64) -> f32 = &|&v| (v as f64) as f32;
+    // The tricky value in the middle of the range, and as the maximum.
+    check(
+        d,
+        "i64_mid",
+        "<i8",
+        &[
+            1 << 53,
+            i_tricky,
+            (1 << 53) + (1 << 31),
+            1 << 53,
+            1 << 53,
+            1 << 53,
+        ],
+        |&v| v as f32,
+        Some(i64_via),
+    );
+    check(
+        d,
+        "i64_max",
+        ">i8",
+        &[0, -5, i_tricky, 3, i64::MIN, 7],
+        |&v| v as f32,
+        Some(i64_via),
+    );
+    check(
+        d,
+        "u64",
+        "<u8",
+        &[
+            1 << 63,
+            u_tricky,
+            (1 << 63) + (1 << 41),
+            1 << 63,
+            1 << 63,
+            1 << 63,
+        ],
+        |&v| v as f32,
+        Some(u64_via),
+    );
+    check(
+        d,
+        "i8",
+        "|i1",
+        &[-128i8, -1, 0, 1, 2, 127],
+        |&v| f32::from(v),
+        None,
+    );
+    check(
+        d,
+        "u8",
+        "|u1",
+        &[0u8, 1, 2, 3, 200, 255],
+        |&v| f32::from(v),
+        None,
+    );
+    check(
+        d,
+        "i16",
+        ">i2",
+        &[i16::MIN, -1, 0, 1, 2, i16::MAX],
+        |&v| f32::from(v),
+        None,
+    );
+    check(
+        d,
+        "u16",
+        "<u2",
+        &[0u16, 1, 2, 3, 4096, u16::MAX],
+        |&v| f32::from(v),
+        None,
+    );
+    check(
+        d,
+        "i32",
+        "<i4",
+        &[i32::MIN, -1, 0, 16_777_217, 16_777_219, i32::MAX],
+        |&v| v as f32,
+        None,
+    );
+    check(
+        d,
+        "u32",
+        ">u4",
+        &[0u32, 1, 2, 16_777_217, 16_777_219, u32::MAX],
+        |&v| v as f32,
+        None,
+    );
+    check(
+        d,
+        "bool",
+        "|b1",
+        &[true, false, false, true, true, false],
+        |&v| f32::from(u8::from(v)),
+        None,
+    );
+}
+
 #[test]
 fn encode_vcbn_bad_inputs_leave_nothing() {
     let dir = TempDir::new().unwrap();
@@ -788,9 +946,18 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
     write_npy(&one_d, "<f4", &[4], false, &[0f32; 4]);
     assert_bad(&run(&one_d, &[]), "found shape (4,)");
 
-    let ints = dir.path().join("ints.npy");
-    write_npy(&ints, "<i2", &[2, 2], false, &[0i16; 4]);
-    assert_bad(&run(&ints, &[]), "found dtype '<i2'");
+    // float16 (the header of an int16 file, relabelled).
+    let halfs = dir.path().join("halfs.npy");
+    write_npy(&halfs, "<i2", &[2, 2], false, &[0i16; 4]);
+    let bytes = fs::read(&halfs).unwrap();
+    let at = bytes.windows(5).position(|w| w == b"'<i2'").unwrap();
+    let mut bytes = bytes.clone();
+    bytes[at + 2] = b'f';
+    fs::write(&halfs, bytes).unwrap();
+    assert_bad(
+        &run(&halfs, &[]),
+        "expected a float32, float64, integer or bool array, found dtype '<f2'",
+    );
 
     let truncated = dir.path().join("trunc.npy");
     let mut bytes = fs::read(&three_d).unwrap();

@@ -87,7 +87,7 @@ pub(crate) fn vcbn(
     dtype: Dtype,
     out: &Path,
 ) -> Result<(), Failure> {
-    let input = npy::read_float_2d(path)?;
+    let input = npy::read_vcbn_input(path)?;
     let (vmin, vmax, computed) = match (vmin, vmax) {
         (Some(lo), Some(hi)) => (lo, hi, false),
         (lo, hi) => {

@@ -129,9 +129,13 @@ enum EncodeCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// A 2-D float32 or float64 array into a quantized VCBN envelope.
+    /// A 2-D array into a quantized VCBN envelope.
+    ///
+    /// float32 and float64 arrays are quantized as they are; integer and
+    /// bool arrays are first converted to float32 as
+    /// np.asarray(a, dtype=np.float32) does.
     Vcbn {
-        /// A 2-D float32 or float64 .npy file.
+        /// A 2-D .npy file: float32, float64, (u)int8..(u)int64 or bool.
         #[arg(long, value_name = "IN.npy")]
         input: PathBuf,
         /// Lower end of the range [default: the input's minimum, ignoring NaN].
