@@ -928,11 +928,11 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
     assert_bad(&run(&inf, &[]), "vmax is not finite");
     assert_bad(
         &run(&nan, &["--vmin", "nan", "--vmax", "1"]),
-        "vmin is not finite",
+        "--vmin nan: not a finite number",
     );
     assert_bad(
         &run(&nan, &["--vmin", "0", "--vmax=-inf"]),
-        "vmax is not finite",
+        "--vmax -inf: not a finite number",
     );
 
     let three_d = dir.path().join("3d.npy");
@@ -977,6 +977,55 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
 
     assert!(!out.exists());
     assert!(listing(dir.path()).iter().all(|n| n.ends_with(".npy")));
+}
+
+/// A non-finite --vmin or --vmax is reported as what was passed, never as
+/// something computed from the input; a computed end that is not finite is.
+#[test]
+fn encode_vcbn_non_finite_options_say_what_was_passed() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("in.npy");
+    write_npy(&input, "<f4", &[1, 2], false, &[0f32, 1.0]);
+    let out = dir.path().join("o.vcbn");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["encode", "vcbn", "--input", s(&input), "--out", s(&out)];
+        args.extend_from_slice(extra);
+        framewire(&args)
+    };
+    let cases: [(&[&str], &str); 5] = [
+        (&["--vmin", "nan"], "--vmin nan: not a finite number"),
+        (&["--vmax", "NaN"], "--vmax NaN: not a finite number"),
+        (&["--vmax=-inf"], "--vmax -inf: not a finite number"),
+        (
+            &["--vmin", "0", "--vmax", "inf"],
+            "--vmax inf: not a finite number",
+        ),
+        (
+            &["--vmin", "1e999", "--vmax", "1"],
+            "--vmin 1e999: not a finite number",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = run(args);
+        assert_bad(&o, needle);
+        assert!(!stderr(&o).contains("computed"), "{args:?}: {}", stderr(&o));
+    }
+    assert!(!out.exists());
+
+    let inf = dir.path().join("inf.npy");
+    write_npy(&inf, "<f4", &[1, 2], false, &[0f32, f32::INFINITY]);
+    let o = framewire([
+        "encode",
+        "vcbn",
+        "--input",
+        s(&inf),
+        "--vmin",
+        "0",
+        "--out",
+        s(&out),
+    ]);
+    assert_bad(&o, "vmax is not finite");
+    assert_bad(&o, "computed from the input");
 }
 
 #[test]

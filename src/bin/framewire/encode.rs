@@ -5,11 +5,11 @@ use std::path::Path;
 
 use framewire::quant::{nan_min_max, nan_min_max_f64, Samples};
 use framewire::vcbn::{Dtype, Params};
-use framewire::{sac, vcbn, Error};
+use framewire::{sac, vcbn, Error, Field};
 
 use crate::npy::{self, FloatArray};
 use crate::output::{commit, stage};
-use crate::{bad, shown, Failure};
+use crate::{bad, shown, Bound, Failure};
 
 /// Writes `bytes` to `out`, all or nothing.
 fn write_output(out: &Path, bytes: &[u8]) -> Result<(), Failure> {
@@ -82,17 +82,28 @@ fn default_range(path: &Path, input: &FloatArray) -> Result<(f64, f64), Failure>
 /// Runs `encode vcbn`.
 pub(crate) fn vcbn(
     path: &Path,
-    vmin: Option<f64>,
-    vmax: Option<f64>,
+    vmin: Option<Bound>,
+    vmax: Option<Bound>,
     dtype: Dtype,
     out: &Path,
 ) -> Result<(), Failure> {
+    // A range end given on the command line must be finite; one computed
+    // from the input is checked by the encoder below.
+    for (option, bound) in [("--vmin", &vmin), ("--vmax", &vmax)] {
+        if let Some(b) = bound.as_ref().filter(|b| !b.value.is_finite()) {
+            return Err(bad(
+                format_args!("{option} {}", b.text),
+                "not a finite number (the header JSON can only carry finite numbers)",
+            ));
+        }
+    }
     let input = npy::read_vcbn_input(path)?;
-    let (vmin, vmax, computed) = match (vmin, vmax) {
-        (Some(lo), Some(hi)) => (lo, hi, false),
+    let (vmin_given, vmax_given) = (vmin.is_some(), vmax.is_some());
+    let (vmin, vmax) = match (vmin, vmax) {
+        (Some(lo), Some(hi)) => (lo.value, hi.value),
         (lo, hi) => {
             let (min, max) = default_range(path, &input)?;
-            (lo.unwrap_or(min), hi.unwrap_or(max), true)
+            (lo.map_or(min, |b| b.value), hi.map_or(max, |b| b.value))
         }
     };
     let params = Params::new(dtype, vmin, vmax);
@@ -113,8 +124,14 @@ pub(crate) fn vcbn(
             ),
         ));
     };
+    // Whether a range end came from the input rather than the command line.
+    let computed = |field: Field| match field {
+        Field::Vmin => !vmin_given,
+        Field::Vmax => !vmax_given,
+        _ => false,
+    };
     let fail = |e: Error| match e {
-        Error::NonFiniteRange { .. } if computed => bad(
+        Error::NonFiniteRange { field } if computed(field) => bad(
             shown(path),
             format_args!("{e} (computed from the input; pass --vmin and --vmax)"),
         ),
