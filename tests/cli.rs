@@ -307,7 +307,14 @@ fn decode_sac_golden() {
     let out = dir.path().join("new/nested");
     let o = framewire(["decode", s(&golden("sample.sac")), "--out", s(&out)]);
     assert_ok(&o);
-    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {}, {} (SAC width 3, height 2, 6 + 6 int16 values)\n",
+            out.join("a.npy").display(),
+            out.join("b.npy").display()
+        )
+    );
     assert_eq!(listing(&out), ["a.npy", "b.npy"]);
     for (name, want) in [("a.npy", SAMPLE_A), ("b.npy", SAMPLE_B)] {
         let a = read_npy::<i16>(&out.join(name));
@@ -356,6 +363,14 @@ fn decode_vcbn_golden_u16_with_values() {
     let path = golden("vcbn/readme_linspace_u16.vcbn");
     let o = framewire(["decode", s(&path), "--out", s(&out), "--dequantize"]);
     assert_ok(&o);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {}, {} (VCBN uint16, shape (64, 64))\n",
+            out.join("data.npy").display(),
+            out.join("values.npy").display()
+        )
+    );
     assert_eq!(listing(&out), ["data.npy", "values.npy"]);
 
     let env = fs::read(&path).unwrap();
@@ -382,7 +397,15 @@ fn decode_vcbn_golden_u8_without_values() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("out");
     let path = golden("vcbn/alias_cbin_u8.vcbn");
-    assert_ok(&framewire(["decode", s(&path), "--out", s(&out)]));
+    let o = framewire(["decode", s(&path), "--out", s(&out)]);
+    assert_ok(&o);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {} (CBIN uint8, shape (8, 8))\n",
+            out.join("data.npy").display()
+        )
+    );
     assert_eq!(listing(&out), ["data.npy"]);
     let data = read_npy::<u8>(&out.join("data.npy"));
     assert_eq!(data.descr, "'|u1'");
@@ -580,7 +603,14 @@ fn encode_vcbn_matches_golden() {
         s(&out),
     ]);
     assert_ok(&o);
-    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {} ({} bytes; VCBN uint16, shape (64, 64))\n",
+            out.display(),
+            want.len()
+        )
+    );
     assert_eq!(fs::read(&out).unwrap(), want);
 
     let out = dir.path().join("default.vcbn");
@@ -1101,7 +1131,14 @@ fn encode_sac_matches_golden() {
         s(&out),
     ]);
     assert_ok(&o);
-    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {} ({} bytes; SAC width 3, height 2, 6 + 6 int16 values)\n",
+            out.display(),
+            want.len()
+        )
+    );
     assert_eq!(fs::read(&out).unwrap(), want);
 
     // 1-D inputs (one big-endian) with the shape given.
@@ -1172,10 +1209,22 @@ fn encode_sac_golden_cases() {
             s(&out),
         ];
         args.extend_from_slice(shape);
-        assert_ok(&framewire(&args));
+        let o = framewire(&args);
+        assert_ok(&o);
+        let want = fs::read(golden(&format!("sac/{case}.sac"))).unwrap();
+        assert_eq!(fs::read(&out).unwrap(), want, "{case}");
+        let frame = framewire::sac::decode(&want).unwrap();
         assert_eq!(
-            fs::read(&out).unwrap(),
-            fs::read(golden(&format!("sac/{case}.sac"))).unwrap(),
+            stdout(&o),
+            format!(
+                "wrote {} ({} bytes; SAC width {}, height {}, {} + {} int16 values)\n",
+                out.display(),
+                want.len(),
+                frame.width(),
+                frame.height(),
+                av.len(),
+                bv.len()
+            ),
             "{case}"
         );
     }

@@ -8,12 +8,32 @@ use framewire::vcbn::{Dtype, Params};
 use framewire::{sac, vcbn, Error, Field};
 
 use crate::npy::{self, FloatArray};
-use crate::output::{commit, stage};
+use crate::output::{commit, report, stage};
 use crate::{bad, shown, Bound, Failure};
 
-/// Writes `bytes` to `out`, all or nothing.
-fn write_output(out: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    commit(vec![stage(out, bytes)?])
+/// Writes `bytes` to `out`, all or nothing, and reports it on stdout:
+/// `wrote OUT (N bytes; WHAT)`.
+fn write_output(out: &Path, bytes: &[u8], what: &str) -> Result<(), Failure> {
+    commit(vec![stage(out, bytes)?])?;
+    report(format_args!(
+        "wrote {} ({} bytes; {what})",
+        shown(out),
+        bytes.len()
+    ))
+}
+
+/// A SAC frame for reports: `SAC width W, height H, A + B int16 values`.
+pub(crate) fn sac_summary(width: u32, height: u32, len_a: usize, len_b: usize) -> String {
+    format!("SAC width {width}, height {height}, {len_a} + {len_b} int16 values")
+}
+
+/// A VCBN frame for reports: `VCBN uint16, shape (H, W)`.
+pub(crate) fn vcbn_summary(magic: &str, dtype: Dtype, [h, w]: [u64; 2]) -> String {
+    format!(
+        "{magic} {}, shape {}",
+        dtype.name(),
+        npy::shape_text(&[h, w])
+    )
 }
 
 /// Runs `encode sac`. Width and height each default from a 2-D A (columns
@@ -54,7 +74,8 @@ pub(crate) fn sac(
     let mut buf = vec![0u8; len];
     let n = sac::encode(&a.data, &b.data, width, height, &mut buf).map_err(|e| bad(&subject, e))?;
     buf.truncate(n);
-    write_output(out, &buf)
+    let what = sac_summary(width, height, a.data.len(), b.data.len());
+    write_output(out, &buf, &what)
 }
 
 /// The default range: the NaN-ignoring minimum and maximum, as
@@ -141,5 +162,6 @@ pub(crate) fn vcbn(
     let mut buf = vec![0u8; len];
     let n = vcbn::encode(samples, [h, w], &params, &mut buf).map_err(fail)?;
     buf.truncate(n);
-    write_output(out, &buf)
+    let what = vcbn_summary("VCBN", dtype, [h as u64, w as u64]);
+    write_output(out, &buf, &what)
 }

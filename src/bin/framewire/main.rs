@@ -15,6 +15,10 @@
 //!
 //! Exit status: 0 on success; 1 for a bad file or bad input, with exactly one
 //! line on stderr naming the file and the problem; 2 for a usage error.
+//! On success `encode` and `decode` print one line on stdout naming the
+//! files written, e.g. `wrote o.vcbn (166 bytes; VCBN uint16, shape (2, 3))`
+//! or `wrote out/a.npy, out/b.npy (SAC width 3, height 2, 6 + 6 int16
+//! values)`; `publish` prints a one-line summary.
 //! Outputs are written to temporary files next to their destination and
 //! renamed into place only once everything has succeeded and every
 //! destination is known to be replaceable; a failed run leaves no partial

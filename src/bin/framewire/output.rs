@@ -257,6 +257,23 @@ fn commit_with(staged: Vec<Staged>, mut ops: Ops<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Prints the one line a command reports on success.
+pub(crate) fn report(line: impl Display) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| bad("stdout", e))
+}
+
+/// Paths for a report: `a, b, c`.
+pub(crate) fn path_list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| shown(p).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A directory created for the outputs, removed again unless [`OutDir::keep`]
 /// is called (so a failed run does not leave an empty directory behind).
 pub(crate) struct OutDir {

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use framewire::sac;
 
 use crate::npy::{self, shape_text};
-use crate::output::{commit, stage, Staged};
+use crate::output::{commit, report, stage, Staged};
 use crate::{bad, shown, Failure};
 
 /// Brotli quality for `.sac.br` (the maximum).
@@ -211,14 +211,10 @@ pub(crate) fn run(dir: &Path) -> Result<(), Failure> {
         staged,
     } = tally;
     commit(staged)?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(
-        stdout,
+    report(format_args!(
         "{}: {sac_files} .sac file(s) published; {written} file(s) written, {unchanged} unchanged",
         shown(dir)
-    )
-    .and_then(|()| stdout.flush())
-    .map_err(|e| bad("stdout", e))
+    ))
 }
 
 /// Stages `<stem>.sac.br` and `<stem>.sac.gz`.
