@@ -259,6 +259,24 @@ fn bad_inputs_fail_with_one_line_and_write_nothing() {
     );
 }
 
+/// Half of a pair that is there but is not a file is not reported as
+/// missing.
+#[test]
+fn half_a_pair_that_is_not_a_file() {
+    let (dir, ..) = folder();
+    fs::remove_file(dir.path().join("photo.png.a.npy")).unwrap();
+    fs::create_dir(dir.path().join("photo.png.a.npy")).unwrap();
+    let before = listing(dir.path());
+    assert_bad(
+        &publish(dir.path()),
+        &format!(
+            "{}: not a regular file (arrays come in pairs of .npy files)",
+            dir.path().join("photo.png.a.npy").display()
+        ),
+    );
+    assert_eq!(listing(dir.path()), before);
+}
+
 #[test]
 fn not_a_directory() {
     let dir = TempDir::new().unwrap();

@@ -182,6 +182,14 @@ pub(crate) fn run(dir: &Path) -> Result<(), Failure> {
         } else {
             (".b.npy", ".a.npy")
         };
+        let other = file(dir, stem, missing);
+        if fs::symlink_metadata(&other).is_ok() {
+            // There, but not a regular file (scan skips those).
+            return Err(bad(
+                shown(&other),
+                "not a regular file (arrays come in pairs of .npy files)",
+            ));
+        }
         return Err(bad(
             shown(&file(dir, stem, have)),
             format_args!("no {stem}{missing} beside it (arrays come in pairs)"),
