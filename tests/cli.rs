@@ -534,7 +534,7 @@ fn decode_out_is_a_file() {
     fs::write(&out, b"x").unwrap();
     assert_bad(
         &framewire(["decode", s(&golden("sample.sac")), "--out", s(&out)]),
-        "cannot create directory",
+        &format!("{}: exists and is not a directory", out.display()),
     );
     assert_eq!(fs::read(&out).unwrap(), b"x");
     assert_eq!(listing(dir.path()), ["file"]);
@@ -919,6 +919,13 @@ fn encode_vcbn_integer_and_bool_inputs_convert_like_numpy() {
     );
 }
 
+/// An empty float32 input, for the message about a missing range end.
+fn empty_for_vmax(dir: &Path) -> PathBuf {
+    let path = dir.join("empty_for_vmax.npy");
+    write_npy::<f32>(&path, "<f4", &[3, 0], false, &[]);
+    path
+}
+
 #[test]
 fn encode_vcbn_bad_inputs_leave_nothing() {
     let dir = TempDir::new().unwrap();
@@ -931,8 +938,26 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
 
     let nan = dir.path().join("nan.npy");
     write_npy(&nan, "<f4", &[2, 2], false, &[f32::NAN; 4]);
-    assert_bad(&run(&nan, &[]), "no non-NaN values; pass --vmin and --vmax");
-    assert_bad(&run(&nan, &["--vmin", "0"]), "pass --vmin and --vmax");
+    assert_bad(
+        &run(&nan, &[]),
+        "no non-NaN values, so --vmin and --vmax have no default; pass --vmin and --vmax",
+    );
+    // Only the missing end is asked for.
+    let o = run(&nan, &["--vmin", "0"]);
+    assert_bad(
+        &o,
+        "no non-NaN values, so --vmax has no default; pass --vmax",
+    );
+    assert!(!stderr(&o).contains("pass --vmin"), "{}", stderr(&o));
+    let o = run(&nan, &["--vmax", "1"]);
+    assert_bad(
+        &o,
+        "no non-NaN values, so --vmin has no default; pass --vmin",
+    );
+    assert_bad(
+        &run(&empty_for_vmax(dir.path()), &["--vmin", "0"]),
+        "input is empty, so --vmax has no default; pass --vmax",
+    );
     // With both given, an all-NaN input is fine (every level 0).
     let ok = dir.path().join("ok.vcbn");
     assert_ok(&framewire([
@@ -951,7 +976,10 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
 
     let empty = dir.path().join("empty.npy");
     write_npy::<f32>(&empty, "<f4", &[0, 3], false, &[]);
-    assert_bad(&run(&empty, &[]), "input is empty");
+    assert_bad(
+        &run(&empty, &[]),
+        "input is empty, so --vmin and --vmax have no default; pass --vmin and --vmax",
+    );
 
     let inf = dir.path().join("inf.npy");
     write_npy(&inf, "<f8", &[1, 2], false, &[1.0, f64::INFINITY]);

@@ -79,8 +79,14 @@ pub(crate) fn sac(
 }
 
 /// The default range: the NaN-ignoring minimum and maximum, as
-/// `float(np.nanmin(arr))` and `float(np.nanmax(arr))`.
-fn default_range(path: &Path, input: &FloatArray) -> Result<(f64, f64), Failure> {
+/// `float(np.nanmin(arr))` and `float(np.nanmax(arr))`. `missing` names the
+/// options without a value (and the verb to go with them), for the message
+/// when there is no default.
+fn default_range(
+    path: &Path,
+    input: &FloatArray,
+    (missing, have): (&str, &str),
+) -> Result<(f64, f64), Failure> {
     let (range, empty) = match input {
         FloatArray::F32(a) => (
             nan_min_max(&a.data).map(|(lo, hi)| (f64::from(lo), f64::from(hi))),
@@ -89,13 +95,14 @@ fn default_range(path: &Path, input: &FloatArray) -> Result<(f64, f64), Failure>
         FloatArray::F64(a) => (nan_min_max_f64(&a.data), a.data.is_empty()),
     };
     range.ok_or_else(|| {
+        let why = if empty {
+            "input is empty"
+        } else {
+            "input has no non-NaN values"
+        };
         bad(
             shown(path),
-            if empty {
-                "input is empty; pass --vmin and --vmax"
-            } else {
-                "input has no non-NaN values; pass --vmin and --vmax"
-            },
+            format_args!("{why}, so {missing} {have} no default; pass {missing}"),
         )
     })
 }
@@ -123,7 +130,12 @@ pub(crate) fn vcbn(
     let (vmin, vmax) = match (vmin, vmax) {
         (Some(lo), Some(hi)) => (lo.value, hi.value),
         (lo, hi) => {
-            let (min, max) = default_range(path, &input)?;
+            let missing = match (&lo, &hi) {
+                (Some(_), _) => ("--vmax", "has"),
+                (_, Some(_)) => ("--vmin", "has"),
+                _ => ("--vmin and --vmax", "have"),
+            };
+            let (min, max) = default_range(path, &input, missing)?;
             (lo.map_or(min, |b| b.value), hi.map_or(max, |b| b.value))
         }
     };

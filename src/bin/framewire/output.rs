@@ -284,6 +284,9 @@ pub(crate) struct OutDir {
 impl OutDir {
     /// Creates `dir` and any missing parents.
     pub(crate) fn create(dir: &Path) -> Result<OutDir, Failure> {
+        if fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+            return Err(bad(shown(dir), "exists and is not a directory"));
+        }
         let created: Vec<PathBuf> = dir
             .ancestors()
             .filter(|p| !p.as_os_str().is_empty() && !p.exists())
