@@ -307,7 +307,14 @@ fn decode_sac_golden() {
     let out = dir.path().join("new/nested");
     let o = framewire(["decode", s(&golden("sample.sac")), "--out", s(&out)]);
     assert_ok(&o);
-    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {}, {} (SAC width 3, height 2, 6 + 6 int16 values)\n",
+            out.join("a.npy").display(),
+            out.join("b.npy").display()
+        )
+    );
     assert_eq!(listing(&out), ["a.npy", "b.npy"]);
     for (name, want) in [("a.npy", SAMPLE_A), ("b.npy", SAMPLE_B)] {
         let a = read_npy::<i16>(&out.join(name));
@@ -356,6 +363,14 @@ fn decode_vcbn_golden_u16_with_values() {
     let path = golden("vcbn/readme_linspace_u16.vcbn");
     let o = framewire(["decode", s(&path), "--out", s(&out), "--dequantize"]);
     assert_ok(&o);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {}, {} (VCBN uint16, shape (64, 64))\n",
+            out.join("data.npy").display(),
+            out.join("values.npy").display()
+        )
+    );
     assert_eq!(listing(&out), ["data.npy", "values.npy"]);
 
     let env = fs::read(&path).unwrap();
@@ -382,7 +397,15 @@ fn decode_vcbn_golden_u8_without_values() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("out");
     let path = golden("vcbn/alias_cbin_u8.vcbn");
-    assert_ok(&framewire(["decode", s(&path), "--out", s(&out)]));
+    let o = framewire(["decode", s(&path), "--out", s(&out)]);
+    assert_ok(&o);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {} (CBIN uint8, shape (8, 8))\n",
+            out.join("data.npy").display()
+        )
+    );
     assert_eq!(listing(&out), ["data.npy"]);
     let data = read_npy::<u8>(&out.join("data.npy"));
     assert_eq!(data.descr, "'|u1'");
@@ -511,10 +534,38 @@ fn decode_out_is_a_file() {
     fs::write(&out, b"x").unwrap();
     assert_bad(
         &framewire(["decode", s(&golden("sample.sac")), "--out", s(&out)]),
-        "cannot create directory",
+        &format!("{}: exists and is not a directory", out.display()),
     );
     assert_eq!(fs::read(&out).unwrap(), b"x");
     assert_eq!(listing(dir.path()), ["file"]);
+}
+
+/// A failed decode leaves every existing output exactly as it was, and no
+/// temporaries: here a directory is in the way of the second output.
+#[test]
+fn failed_decode_keeps_existing_outputs() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir_all(out.join("b.npy")).unwrap();
+    fs::write(out.join("a.npy"), b"old a").unwrap();
+    let o = framewire(["decode", s(&golden("sample.sac")), "--out", s(&out)]);
+    assert_eq!(listing(&out), ["a.npy", "b.npy"]);
+    assert_eq!(fs::read(out.join("a.npy")).unwrap(), b"old a");
+    assert!(out.join("b.npy").is_dir());
+    assert_bad(
+        &o,
+        &format!("{}: is a directory", out.join("b.npy").display()),
+    );
+
+    // VCBN with --dequantize: data.npy exists, values.npy is in the way.
+    let out = dir.path().join("vcbn");
+    fs::create_dir_all(out.join("values.npy")).unwrap();
+    fs::write(out.join("data.npy"), b"old data").unwrap();
+    let path = golden("vcbn/readme_linspace_u16.vcbn");
+    let o = framewire(["decode", s(&path), "--out", s(&out), "--dequantize"]);
+    assert_eq!(listing(&out), ["data.npy", "values.npy"]);
+    assert_eq!(fs::read(out.join("data.npy")).unwrap(), b"old data");
+    assert_bad(&o, "values.npy: is a directory");
 }
 
 // ---------------------------------------------------------------- encode vcbn
@@ -552,7 +603,14 @@ fn encode_vcbn_matches_golden() {
         s(&out),
     ]);
     assert_ok(&o);
-    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {} ({} bytes; VCBN uint16, shape (64, 64))\n",
+            out.display(),
+            want.len()
+        )
+    );
     assert_eq!(fs::read(&out).unwrap(), want);
 
     let out = dir.path().join("default.vcbn");
@@ -703,6 +761,171 @@ fn encode_vcbn_default_range_ignores_nan() {
     );
 }
 
+/// Encodes `input` with `args` and returns the file.
+fn encode_vcbn_bytes(dir: &Path, input: &Path, args: &[&str]) -> Vec<u8> {
+    let out = dir.join("o.vcbn");
+    let mut all = vec!["encode", "vcbn", "--input", s(input), "--out", s(&out)];
+    all.extend_from_slice(args);
+    let o = framewire(&all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bytes = fs::read(&out).unwrap();
+    fs::remove_file(&out).unwrap();
+    bytes
+}
+
+/// Integer and bool arrays encode as `np.asarray(a, dtype=np.float32)`
+/// would give them to the float32 encoder: each value rounded to the nearest
+/// float32 directly (not through float64), bools as 0.0 and 1.0; the default
+/// range is the min and max of those float32 values.
+#[test]
+fn encode_vcbn_integer_and_bool_inputs_convert_like_numpy() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    // Just above the midpoint between two float32 values: rounded directly
+    // it goes up; through float64 it first lands on the midpoint, then ties
+    // to even, down.
+    let i_tricky: i64 = (1 << 53) + (1 << 29) + 1;
+    let u_tricky: u64 = (1 << 63) + (1 << 39) + 1;
+    assert_ne!(i_tricky as f32, (i_tricky as f64) as f32);
+    assert_ne!(u_tricky as f32, (u_tricky as f64) as f32);
+
+    fn check<T: Serialize + Clone>(
+        d: &Path,
+        name: &str,
+        descr: &str,
+        data: &[T],
+        direct: impl Fn(&T) -> f32,
+        via_f64: Option<&dyn Fn(&T) -> f32>,
+    ) {
+        let input = d.join(format!("{name}.npy"));
+        write_npy(&input, descr, &[2, 3], false, data);
+        let floats = d.join(format!("{name}.f32.npy"));
+        let want: Vec<f32> = data.iter().map(direct).collect();
+        write_npy(&floats, "<f4", &[2, 3], false, &want);
+        for args in [
+            &[][..],
+            &["--dtype", "uint8"],
+            &["--vmin", "-2", "--vmax", "3"],
+        ] {
+            let got = encode_vcbn_bytes(d, &input, args);
+            assert_eq!(got, encode_vcbn_bytes(d, &floats, args), "{name} {args:?}");
+            if let (Some(via), false) = (via_f64, args.contains(&"--vmin")) {
+                // With the default range, the double rounding would change
+                // the frame.
+                let wrong = d.join(format!("{name}.wrong.npy"));
+                let v: Vec<f32> = data.iter().map(via).collect();
+                write_npy(&wrong, "<f4", &[2, 3], false, &v);
+                assert_ne!(got, encode_vcbn_bytes(d, &wrong, args), "{name} {args:?}");
+            }
+        }
+    }
+
+    let i64_via: &dyn Fn(&i64) -> f32 = &|&v| (v as f64) as f32;
+    let u64_via: &dyn Fn(&u64) -> f32 = &|&v| (v as f64) as f32;
+    // The tricky value in the middle of the range, and as the maximum.
+    check(
+        d,
+        "i64_mid",
+        "<i8",
+        &[
+            1 << 53,
+            i_tricky,
+            (1 << 53) + (1 << 31),
+            1 << 53,
+            1 << 53,
+            1 << 53,
+        ],
+        |&v| v as f32,
+        Some(i64_via),
+    );
+    check(
+        d,
+        "i64_max",
+        ">i8",
+        &[0, -5, i_tricky, 3, i64::MIN, 7],
+        |&v| v as f32,
+        Some(i64_via),
+    );
+    check(
+        d,
+        "u64",
+        "<u8",
+        &[
+            1 << 63,
+            u_tricky,
+            (1 << 63) + (1 << 41),
+            1 << 63,
+            1 << 63,
+            1 << 63,
+        ],
+        |&v| v as f32,
+        Some(u64_via),
+    );
+    check(
+        d,
+        "i8",
+        "|i1",
+        &[-128i8, -1, 0, 1, 2, 127],
+        |&v| f32::from(v),
+        None,
+    );
+    check(
+        d,
+        "u8",
+        "|u1",
+        &[0u8, 1, 2, 3, 200, 255],
+        |&v| f32::from(v),
+        None,
+    );
+    check(
+        d,
+        "i16",
+        ">i2",
+        &[i16::MIN, -1, 0, 1, 2, i16::MAX],
+        |&v| f32::from(v),
+        None,
+    );
+    check(
+        d,
+        "u16",
+        "<u2",
+        &[0u16, 1, 2, 3, 4096, u16::MAX],
+        |&v| f32::from(v),
+        None,
+    );
+    check(
+        d,
+        "i32",
+        "<i4",
+        &[i32::MIN, -1, 0, 16_777_217, 16_777_219, i32::MAX],
+        |&v| v as f32,
+        None,
+    );
+    check(
+        d,
+        "u32",
+        ">u4",
+        &[0u32, 1, 2, 16_777_217, 16_777_219, u32::MAX],
+        |&v| v as f32,
+        None,
+    );
+    check(
+        d,
+        "bool",
+        "|b1",
+        &[true, false, false, true, true, false],
+        |&v| f32::from(u8::from(v)),
+        None,
+    );
+}
+
+/// An empty float32 input, for the message about a missing range end.
+fn empty_for_vmax(dir: &Path) -> PathBuf {
+    let path = dir.join("empty_for_vmax.npy");
+    write_npy::<f32>(&path, "<f4", &[3, 0], false, &[]);
+    path
+}
+
 #[test]
 fn encode_vcbn_bad_inputs_leave_nothing() {
     let dir = TempDir::new().unwrap();
@@ -715,8 +938,26 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
 
     let nan = dir.path().join("nan.npy");
     write_npy(&nan, "<f4", &[2, 2], false, &[f32::NAN; 4]);
-    assert_bad(&run(&nan, &[]), "no non-NaN values; pass --vmin and --vmax");
-    assert_bad(&run(&nan, &["--vmin", "0"]), "pass --vmin and --vmax");
+    assert_bad(
+        &run(&nan, &[]),
+        "no non-NaN values, so --vmin and --vmax have no default; pass --vmin and --vmax",
+    );
+    // Only the missing end is asked for.
+    let o = run(&nan, &["--vmin", "0"]);
+    assert_bad(
+        &o,
+        "no non-NaN values, so --vmax has no default; pass --vmax",
+    );
+    assert!(!stderr(&o).contains("pass --vmin"), "{}", stderr(&o));
+    let o = run(&nan, &["--vmax", "1"]);
+    assert_bad(
+        &o,
+        "no non-NaN values, so --vmin has no default; pass --vmin",
+    );
+    assert_bad(
+        &run(&empty_for_vmax(dir.path()), &["--vmin", "0"]),
+        "input is empty, so --vmax has no default; pass --vmax",
+    );
     // With both given, an all-NaN input is fine (every level 0).
     let ok = dir.path().join("ok.vcbn");
     assert_ok(&framewire([
@@ -735,18 +976,21 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
 
     let empty = dir.path().join("empty.npy");
     write_npy::<f32>(&empty, "<f4", &[0, 3], false, &[]);
-    assert_bad(&run(&empty, &[]), "input is empty");
+    assert_bad(
+        &run(&empty, &[]),
+        "input is empty, so --vmin and --vmax have no default; pass --vmin and --vmax",
+    );
 
     let inf = dir.path().join("inf.npy");
     write_npy(&inf, "<f8", &[1, 2], false, &[1.0, f64::INFINITY]);
     assert_bad(&run(&inf, &[]), "vmax is not finite");
     assert_bad(
         &run(&nan, &["--vmin", "nan", "--vmax", "1"]),
-        "vmin is not finite",
+        "--vmin nan: not a finite number",
     );
     assert_bad(
         &run(&nan, &["--vmin", "0", "--vmax=-inf"]),
-        "vmax is not finite",
+        "--vmax -inf: not a finite number",
     );
 
     let three_d = dir.path().join("3d.npy");
@@ -760,9 +1004,18 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
     write_npy(&one_d, "<f4", &[4], false, &[0f32; 4]);
     assert_bad(&run(&one_d, &[]), "found shape (4,)");
 
-    let ints = dir.path().join("ints.npy");
-    write_npy(&ints, "<i2", &[2, 2], false, &[0i16; 4]);
-    assert_bad(&run(&ints, &[]), "found dtype '<i2'");
+    // float16 (the header of an int16 file, relabelled).
+    let halfs = dir.path().join("halfs.npy");
+    write_npy(&halfs, "<i2", &[2, 2], false, &[0i16; 4]);
+    let bytes = fs::read(&halfs).unwrap();
+    let at = bytes.windows(5).position(|w| w == b"'<i2'").unwrap();
+    let mut bytes = bytes.clone();
+    bytes[at + 2] = b'f';
+    fs::write(&halfs, bytes).unwrap();
+    assert_bad(
+        &run(&halfs, &[]),
+        "expected a float32, float64, integer or bool array, found dtype '<f2'",
+    );
 
     let truncated = dir.path().join("trunc.npy");
     let mut bytes = fs::read(&three_d).unwrap();
@@ -782,6 +1035,55 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
 
     assert!(!out.exists());
     assert!(listing(dir.path()).iter().all(|n| n.ends_with(".npy")));
+}
+
+/// A non-finite --vmin or --vmax is reported as what was passed, never as
+/// something computed from the input; a computed end that is not finite is.
+#[test]
+fn encode_vcbn_non_finite_options_say_what_was_passed() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("in.npy");
+    write_npy(&input, "<f4", &[1, 2], false, &[0f32, 1.0]);
+    let out = dir.path().join("o.vcbn");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["encode", "vcbn", "--input", s(&input), "--out", s(&out)];
+        args.extend_from_slice(extra);
+        framewire(&args)
+    };
+    let cases: [(&[&str], &str); 5] = [
+        (&["--vmin", "nan"], "--vmin nan: not a finite number"),
+        (&["--vmax", "NaN"], "--vmax NaN: not a finite number"),
+        (&["--vmax=-inf"], "--vmax -inf: not a finite number"),
+        (
+            &["--vmin", "0", "--vmax", "inf"],
+            "--vmax inf: not a finite number",
+        ),
+        (
+            &["--vmin", "1e999", "--vmax", "1"],
+            "--vmin 1e999: not a finite number",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = run(args);
+        assert_bad(&o, needle);
+        assert!(!stderr(&o).contains("computed"), "{args:?}: {}", stderr(&o));
+    }
+    assert!(!out.exists());
+
+    let inf = dir.path().join("inf.npy");
+    write_npy(&inf, "<f4", &[1, 2], false, &[0f32, f32::INFINITY]);
+    let o = framewire([
+        "encode",
+        "vcbn",
+        "--input",
+        s(&inf),
+        "--vmin",
+        "0",
+        "--out",
+        s(&out),
+    ]);
+    assert_bad(&o, "vmax is not finite");
+    assert_bad(&o, "computed from the input");
 }
 
 #[test]
@@ -815,6 +1117,24 @@ fn failed_encode_keeps_the_old_output() {
     assert_eq!(listing(dir.path()), ["nan.npy", "o.vcbn"]);
 }
 
+/// An output path that is a directory is refused before anything is
+/// written, and the directory is left as it was.
+#[test]
+fn encode_onto_a_directory_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("in.npy");
+    write_npy(&input, "<f4", &[1, 2], false, &[0f32, 1.0]);
+    let out = dir.path().join("o.vcbn");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("inside"), b"mine").unwrap();
+    assert_bad(
+        &framewire(["encode", "vcbn", "--input", s(&input), "--out", s(&out)]),
+        &format!("{}: is a directory", out.display()),
+    );
+    assert_eq!(listing(dir.path()), ["in.npy", "o.vcbn"]);
+    assert_eq!(listing(&out), ["inside"]);
+}
+
 // ---------------------------------------------------------------- encode sac
 
 #[test]
@@ -839,7 +1159,14 @@ fn encode_sac_matches_golden() {
         s(&out),
     ]);
     assert_ok(&o);
-    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrote {} ({} bytes; SAC width 3, height 2, 6 + 6 int16 values)\n",
+            out.display(),
+            want.len()
+        )
+    );
     assert_eq!(fs::read(&out).unwrap(), want);
 
     // 1-D inputs (one big-endian) with the shape given.
@@ -910,10 +1237,22 @@ fn encode_sac_golden_cases() {
             s(&out),
         ];
         args.extend_from_slice(shape);
-        assert_ok(&framewire(&args));
+        let o = framewire(&args);
+        assert_ok(&o);
+        let want = fs::read(golden(&format!("sac/{case}.sac"))).unwrap();
+        assert_eq!(fs::read(&out).unwrap(), want, "{case}");
+        let frame = framewire::sac::decode(&want).unwrap();
         assert_eq!(
-            fs::read(&out).unwrap(),
-            fs::read(golden(&format!("sac/{case}.sac"))).unwrap(),
+            stdout(&o),
+            format!(
+                "wrote {} ({} bytes; SAC width {}, height {}, {} + {} int16 values)\n",
+                out.display(),
+                want.len(),
+                frame.width(),
+                frame.height(),
+                av.len(),
+                bv.len()
+            ),
             "{case}"
         );
     }
@@ -959,21 +1298,32 @@ fn encode_into_missing_directory_fails_cleanly() {
     let dir = TempDir::new().unwrap();
     let a = dir.path().join("a.npy");
     write_npy(&a, "<i2", &[6], false, &SAMPLE_A);
-    let out = dir.path().join("missing/o.sac");
+    let encode =
+        |out: &Path| framewire(["encode", "sac", "--a", s(&a), "--b", s(&a), "--out", s(out)]);
+    for missing in ["missing", "missing/dir"] {
+        let out = dir.path().join(missing).join("o.sac");
+        let o = encode(&out);
+        assert_bad(
+            &o,
+            &format!(
+                "{}: directory {} does not exist",
+                out.display(),
+                dir.path().join(missing).display()
+            ),
+        );
+        assert!(!stderr(&o).contains(".framewire-"), "{}", stderr(&o));
+    }
+    // A file where the directory should be.
+    let file = dir.path().join("file");
+    fs::write(&file, b"x").unwrap();
+    let out = file.join("o.sac");
+    let o = encode(&out);
     assert_bad(
-        &framewire([
-            "encode",
-            "sac",
-            "--a",
-            s(&a),
-            "--b",
-            s(&a),
-            "--out",
-            s(&out),
-        ]),
-        "cannot create output",
+        &o,
+        &format!("{}: {} is not a directory", out.display(), file.display()),
     );
-    assert_eq!(listing(dir.path()), ["a.npy"]);
+    assert!(!stderr(&o).contains(".framewire-"), "{}", stderr(&o));
+    assert_eq!(listing(dir.path()), ["a.npy", "file"]);
 }
 
 // ---------------------------------------------------------------- usage

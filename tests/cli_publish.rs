@@ -259,6 +259,24 @@ fn bad_inputs_fail_with_one_line_and_write_nothing() {
     );
 }
 
+/// Half of a pair that is there but is not a file is not reported as
+/// missing.
+#[test]
+fn half_a_pair_that_is_not_a_file() {
+    let (dir, ..) = folder();
+    fs::remove_file(dir.path().join("photo.png.a.npy")).unwrap();
+    fs::create_dir(dir.path().join("photo.png.a.npy")).unwrap();
+    let before = listing(dir.path());
+    assert_bad(
+        &publish(dir.path()),
+        &format!(
+            "{}: not a regular file (arrays come in pairs of .npy files)",
+            dir.path().join("photo.png.a.npy").display()
+        ),
+    );
+    assert_eq!(listing(dir.path()), before);
+}
+
 #[test]
 fn not_a_directory() {
     let dir = TempDir::new().unwrap();
@@ -275,4 +293,41 @@ fn usage_errors_exit_2() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A failed run leaves every file it would have replaced exactly as it was,
+/// and no temporaries: here a directory is in the way of a new output.
+#[test]
+fn a_failed_run_keeps_what_was_published() {
+    for in_the_way in ["b.sac", "b.sac.br", "b.sac.gz"] {
+        let dir = TempDir::new().unwrap();
+        let d = dir.path();
+        write_npy(&d.join("a.a.npy"), "<i2", &[2, 3], &[1i16, 2, 3, 4, 5, 6]);
+        write_npy(&d.join("a.b.npy"), "<i2", &[2, 3], &[6i16, 5, 4, 3, 2, 1]);
+        assert_eq!(publish(d).status.code(), Some(0));
+        let published: Vec<(&str, Vec<u8>)> = ["a.sac", "a.sac.br", "a.sac.gz"]
+            .into_iter()
+            .map(|n| (n, fs::read(d.join(n)).unwrap()))
+            .collect();
+
+        // New arrays for a (so all three of its outputs would be replaced),
+        // and a new pair b with a directory where one of its outputs goes.
+        write_npy(&d.join("a.a.npy"), "<i2", &[2, 3], &[-1i16; 6]);
+        write_npy(&d.join("b.a.npy"), "<i2", &[1, 2], &[7i16, 8]);
+        write_npy(&d.join("b.b.npy"), "<i2", &[1, 2], &[9i16, 10]);
+        fs::create_dir(d.join(in_the_way)).unwrap();
+        fs::write(d.join(in_the_way).join("inside"), b"mine").unwrap();
+        let before = listing(d);
+
+        let o = publish(d);
+        assert_eq!(listing(d), before, "{in_the_way}");
+        for (name, bytes) in &published {
+            assert_eq!(&fs::read(d.join(name)).unwrap(), bytes, "{name}");
+        }
+        assert_eq!(listing(&d.join(in_the_way)), ["inside"]);
+        assert_bad(
+            &o,
+            &format!("{}: is a directory", d.join(in_the_way).display()),
+        );
+    }
 }

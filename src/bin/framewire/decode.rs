@@ -10,17 +10,20 @@
 //!
 //! Every array is built in memory first; then the directory is created and
 //! the files are written to temporaries and renamed into place together.
+//! On success one line on stdout lists the files written and the frame:
+//! `wrote DIR/a.npy, DIR/b.npy (SAC width W, height H, A + B int16 values)`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use framewire::{sac, vcbn};
 
+use crate::encode::{sac_summary, vcbn_summary};
 use crate::inspect::{detect, read_input, Format};
-use crate::output::{commit, stage, OutDir};
+use crate::output::{commit, path_list, report, stage, OutDir};
 use crate::{bad, npy, shown, usage, Failure};
 
-/// Output files: name and `.npy` bytes.
-type Outputs = Vec<(&'static str, Vec<u8>)>;
+/// Output files (name and `.npy` bytes), and what the frame was.
+type Outputs = (Vec<(&'static str, Vec<u8>)>, String);
 
 fn sac_outputs(path: &Path, bytes: &[u8]) -> Result<Outputs, Failure> {
     let frame = sac::decode(bytes).map_err(|e| bad(shown(path), e))?;
@@ -35,7 +38,13 @@ fn sac_outputs(path: &Path, bytes: &[u8]) -> Result<Outputs, Failure> {
     };
     let a = npy::to_bytes("<i2", &shape(frame.a().len()), false, frame.a_iter())?;
     let b = npy::to_bytes("<i2", &shape(frame.b().len()), false, frame.b_iter())?;
-    Ok(vec![("a.npy", a), ("b.npy", b)])
+    let what = sac_summary(
+        frame.width(),
+        frame.height(),
+        frame.a().len(),
+        frame.b().len(),
+    );
+    Ok((vec![("a.npy", a), ("b.npy", b)], what))
 }
 
 fn vcbn_outputs(path: &Path, bytes: &[u8], dequantize: bool) -> Result<Outputs, Failure> {
@@ -48,6 +57,7 @@ fn vcbn_outputs(path: &Path, bytes: &[u8], dequantize: bool) -> Result<Outputs, 
         vcbn::Dtype::U8 => npy::to_bytes("|u1", &shape, fortran, blob.as_bytes().iter().copied())?,
         vcbn::Dtype::U16 => npy::to_bytes("<u2", &shape, fortran, blob.iter())?,
     };
+    let what = vcbn_summary(header.magic().as_str(), header.dtype(), shape);
     let mut out = vec![("data.npy", data)];
     if dequantize {
         let mut values = vec![0f32; blob.len()];
@@ -56,13 +66,13 @@ fn vcbn_outputs(path: &Path, bytes: &[u8], dequantize: bool) -> Result<Outputs, 
             .map_err(|e| bad(shown(path), e))?;
         out.push(("values.npy", npy::to_bytes("<f4", &shape, fortran, values)?));
     }
-    Ok(out)
+    Ok((out, what))
 }
 
 /// Runs `decode`.
 pub(crate) fn run(path: &Path, dir: &Path, dequantize: bool) -> Result<(), Failure> {
     let bytes = read_input(path)?;
-    let outputs = match detect(path, &bytes)? {
+    let (outputs, what) = match detect(path, &bytes)? {
         Format::Sac if dequantize => {
             return Err(usage(
                 "decode",
@@ -78,17 +88,18 @@ pub(crate) fn run(path: &Path, dir: &Path, dequantize: bool) -> Result<(), Failu
     drop(bytes);
 
     let out_dir = OutDir::create(dir)?;
+    let paths: Vec<PathBuf> = outputs.iter().map(|(name, _)| dir.join(name)).collect();
     let written = (|| {
-        let staged = outputs
+        let staged = paths
             .iter()
-            .map(|(name, data)| stage(&dir.join(name), data))
+            .zip(&outputs)
+            .map(|(path, (_, data))| stage(path, data))
             .collect::<Result<Vec<_>, _>>()?;
         commit(staged)
     })();
     // The temporaries are gone by now; an unsuccessful run also removes the
     // directories it created.
-    if written.is_ok() {
-        out_dir.keep();
-    }
-    written
+    written?;
+    out_dir.keep();
+    report(format_args!("wrote {} ({what})", path_list(&paths)))
 }

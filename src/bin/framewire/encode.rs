@@ -5,15 +5,35 @@ use std::path::Path;
 
 use framewire::quant::{nan_min_max, nan_min_max_f64, Samples};
 use framewire::vcbn::{Dtype, Params};
-use framewire::{sac, vcbn, Error};
+use framewire::{sac, vcbn, Error, Field};
 
 use crate::npy::{self, FloatArray};
-use crate::output::{commit, stage};
-use crate::{bad, shown, Failure};
+use crate::output::{commit, report, stage};
+use crate::{bad, shown, Bound, Failure};
 
-/// Writes `bytes` to `out`, all or nothing.
-fn write_output(out: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    commit(vec![stage(out, bytes)?])
+/// Writes `bytes` to `out`, all or nothing, and reports it on stdout:
+/// `wrote OUT (N bytes; WHAT)`.
+fn write_output(out: &Path, bytes: &[u8], what: &str) -> Result<(), Failure> {
+    commit(vec![stage(out, bytes)?])?;
+    report(format_args!(
+        "wrote {} ({} bytes; {what})",
+        shown(out),
+        bytes.len()
+    ))
+}
+
+/// A SAC frame for reports: `SAC width W, height H, A + B int16 values`.
+pub(crate) fn sac_summary(width: u32, height: u32, len_a: usize, len_b: usize) -> String {
+    format!("SAC width {width}, height {height}, {len_a} + {len_b} int16 values")
+}
+
+/// A VCBN frame for reports: `VCBN uint16, shape (H, W)`.
+pub(crate) fn vcbn_summary(magic: &str, dtype: Dtype, [h, w]: [u64; 2]) -> String {
+    format!(
+        "{magic} {}, shape {}",
+        dtype.name(),
+        npy::shape_text(&[h, w])
+    )
 }
 
 /// Runs `encode sac`. Width and height each default from a 2-D A (columns
@@ -54,12 +74,19 @@ pub(crate) fn sac(
     let mut buf = vec![0u8; len];
     let n = sac::encode(&a.data, &b.data, width, height, &mut buf).map_err(|e| bad(&subject, e))?;
     buf.truncate(n);
-    write_output(out, &buf)
+    let what = sac_summary(width, height, a.data.len(), b.data.len());
+    write_output(out, &buf, &what)
 }
 
 /// The default range: the NaN-ignoring minimum and maximum, as
-/// `float(np.nanmin(arr))` and `float(np.nanmax(arr))`.
-fn default_range(path: &Path, input: &FloatArray) -> Result<(f64, f64), Failure> {
+/// `float(np.nanmin(arr))` and `float(np.nanmax(arr))`. `missing` names the
+/// options without a value (and the verb to go with them), for the message
+/// when there is no default.
+fn default_range(
+    path: &Path,
+    input: &FloatArray,
+    (missing, have): (&str, &str),
+) -> Result<(f64, f64), Failure> {
     let (range, empty) = match input {
         FloatArray::F32(a) => (
             nan_min_max(&a.data).map(|(lo, hi)| (f64::from(lo), f64::from(hi))),
@@ -68,13 +95,14 @@ fn default_range(path: &Path, input: &FloatArray) -> Result<(f64, f64), Failure>
         FloatArray::F64(a) => (nan_min_max_f64(&a.data), a.data.is_empty()),
     };
     range.ok_or_else(|| {
+        let why = if empty {
+            "input is empty"
+        } else {
+            "input has no non-NaN values"
+        };
         bad(
             shown(path),
-            if empty {
-                "input is empty; pass --vmin and --vmax"
-            } else {
-                "input has no non-NaN values; pass --vmin and --vmax"
-            },
+            format_args!("{why}, so {missing} {have} no default; pass {missing}"),
         )
     })
 }
@@ -82,17 +110,33 @@ fn default_range(path: &Path, input: &FloatArray) -> Result<(f64, f64), Failure>
 /// Runs `encode vcbn`.
 pub(crate) fn vcbn(
     path: &Path,
-    vmin: Option<f64>,
-    vmax: Option<f64>,
+    vmin: Option<Bound>,
+    vmax: Option<Bound>,
     dtype: Dtype,
     out: &Path,
 ) -> Result<(), Failure> {
-    let input = npy::read_float_2d(path)?;
-    let (vmin, vmax, computed) = match (vmin, vmax) {
-        (Some(lo), Some(hi)) => (lo, hi, false),
+    // A range end given on the command line must be finite; one computed
+    // from the input is checked by the encoder below.
+    for (option, bound) in [("--vmin", &vmin), ("--vmax", &vmax)] {
+        if let Some(b) = bound.as_ref().filter(|b| !b.value.is_finite()) {
+            return Err(bad(
+                format_args!("{option} {}", b.text),
+                "not a finite number (the header JSON can only carry finite numbers)",
+            ));
+        }
+    }
+    let input = npy::read_vcbn_input(path)?;
+    let (vmin_given, vmax_given) = (vmin.is_some(), vmax.is_some());
+    let (vmin, vmax) = match (vmin, vmax) {
+        (Some(lo), Some(hi)) => (lo.value, hi.value),
         (lo, hi) => {
-            let (min, max) = default_range(path, &input)?;
-            (lo.unwrap_or(min), hi.unwrap_or(max), true)
+            let missing = match (&lo, &hi) {
+                (Some(_), _) => ("--vmax", "has"),
+                (_, Some(_)) => ("--vmin", "has"),
+                _ => ("--vmin and --vmax", "have"),
+            };
+            let (min, max) = default_range(path, &input, missing)?;
+            (lo.map_or(min, |b| b.value), hi.map_or(max, |b| b.value))
         }
     };
     let params = Params::new(dtype, vmin, vmax);
@@ -113,8 +157,14 @@ pub(crate) fn vcbn(
             ),
         ));
     };
+    // Whether a range end came from the input rather than the command line.
+    let computed = |field: Field| match field {
+        Field::Vmin => !vmin_given,
+        Field::Vmax => !vmax_given,
+        _ => false,
+    };
     let fail = |e: Error| match e {
-        Error::NonFiniteRange { .. } if computed => bad(
+        Error::NonFiniteRange { field } if computed(field) => bad(
             shown(path),
             format_args!("{e} (computed from the input; pass --vmin and --vmax)"),
         ),
@@ -124,5 +174,6 @@ pub(crate) fn vcbn(
     let mut buf = vec![0u8; len];
     let n = vcbn::encode(samples, [h, w], &params, &mut buf).map_err(fail)?;
     buf.truncate(n);
-    write_output(out, &buf)
+    let what = vcbn_summary("VCBN", dtype, [h as u64, w as u64]);
+    write_output(out, &buf, &what)
 }

@@ -15,9 +15,15 @@
 //!
 //! Exit status: 0 on success; 1 for a bad file or bad input, with exactly one
 //! line on stderr naming the file and the problem; 2 for a usage error.
+//! On success `encode` and `decode` print one line on stdout naming the
+//! files written, e.g. `wrote o.vcbn (166 bytes; VCBN uint16, shape (2, 3))`
+//! or `wrote out/a.npy, out/b.npy (SAC width 3, height 2, 6 + 6 int16
+//! values)`; `publish` prints a one-line summary.
 //! Outputs are written to temporary files next to their destination and
-//! renamed into place only once everything has succeeded, so a failed run
-//! leaves no partial output behind.
+//! renamed into place only once everything has succeeded and every
+//! destination is known to be replaceable; a failed run leaves no partial
+//! output and no temporary behind, and every file it would have replaced
+//! exactly as it was.
 
 #![forbid(unsafe_code)]
 #![deny(
@@ -127,17 +133,21 @@ enum EncodeCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// A 2-D float32 or float64 array into a quantized VCBN envelope.
+    /// A 2-D array into a quantized VCBN envelope.
+    ///
+    /// float32 and float64 arrays are quantized as they are; integer and
+    /// bool arrays are first converted to float32 as
+    /// np.asarray(a, dtype=np.float32) does.
     Vcbn {
-        /// A 2-D float32 or float64 .npy file.
+        /// A 2-D .npy file: float32, float64, (u)int8..(u)int64 or bool.
         #[arg(long, value_name = "IN.npy")]
         input: PathBuf,
         /// Lower end of the range [default: the input's minimum, ignoring NaN].
         #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = parse_float)]
-        vmin: Option<f64>,
+        vmin: Option<Bound>,
         /// Upper end of the range [default: the input's maximum, ignoring NaN].
         #[arg(long, value_name = "Y", allow_hyphen_values = true, value_parser = parse_float)]
-        vmax: Option<f64>,
+        vmax: Option<Bound>,
         /// Level type of the blob.
         #[arg(long, value_enum, default_value_t = DtypeArg::Uint16)]
         dtype: DtypeArg,
@@ -165,13 +175,27 @@ impl From<DtypeArg> for framewire::vcbn::Dtype {
     }
 }
 
+/// A `--vmin`/`--vmax` value, with the text it was given as (for messages).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Bound {
+    /// The value.
+    pub(crate) value: f64,
+    /// What the user typed.
+    pub(crate) text: String,
+}
+
 /// Parses a float option: any form Rust's `f64` parser takes (`-1e-05`,
 /// `2.5E+3`, `.5`, and `nan`/`inf`, which the encoder then refuses with a
-/// clear message).
-fn parse_float(s: &str) -> Result<f64, String> {
-    s.trim()
+/// message quoting the option).
+fn parse_float(s: &str) -> Result<Bound, String> {
+    let value = s
+        .trim()
         .parse::<f64>()
-        .map_err(|_| format!("'{s}' is not a number"))
+        .map_err(|_| format!("'{s}' is not a number"))?;
+    Ok(Bound {
+        value,
+        text: s.to_owned(),
+    })
 }
 
 /// Why a run failed.
@@ -287,11 +311,13 @@ mod tests {
 
     #[test]
     fn floats_in_every_form() {
-        assert_eq!(parse_float("-1e-05"), Ok(-1e-05));
-        assert_eq!(parse_float("2.5E+3"), Ok(2500.0));
-        assert_eq!(parse_float(".5"), Ok(0.5));
-        assert!(parse_float("nan").is_ok_and(f64::is_nan));
-        assert!(parse_float("x").is_err());
+        let value = |s: &str| parse_float(s).map(|b| b.value);
+        assert_eq!(value("-1e-05"), Ok(-1e-05));
+        assert_eq!(value("2.5E+3"), Ok(2500.0));
+        assert_eq!(value(".5"), Ok(0.5));
+        assert!(value("nan").is_ok_and(f64::is_nan));
+        assert!(value("x").is_err());
+        assert_eq!(parse_float(" 1e999").map(|b| b.text), Ok(" 1e999".into()));
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub(crate) struct Array<T> {
 
 /// Float arrays the VCBN encoder takes.
 pub(crate) enum FloatArray {
-    /// `float32` input.
+    /// `float32` input (or integer or bool input converted to it).
     F32(Array<f32>),
     /// `float64` input.
     F64(Array<f64>),
@@ -241,22 +241,40 @@ pub(crate) fn read_i16(path: &Path) -> Result<Array<i16>, Failure> {
     }
 }
 
-/// Reads a 2-D `float32` or `float64` array (either byte order).
-pub(crate) fn read_float_2d(path: &Path) -> Result<FloatArray, Failure> {
+/// `a` with every element converted by `f`.
+fn convert<T>(a: Array<T>, f: impl Fn(T) -> f32) -> FloatArray {
+    FloatArray::F32(Array {
+        shape: a.shape,
+        data: a.data.into_iter().map(f).collect(),
+    })
+}
+
+/// Reads a 2-D array for the VCBN encoder (either byte order): `float32` and
+/// `float64` as they are; integers (`int8`..`int64`, `uint8`..`uint64`) and
+/// `bool` converted to `float32` as `np.asarray(a, dtype=np.float32)` does,
+/// each value rounded to the nearest `float32` directly (a 64-bit integer
+/// does not go through `float64`, which would round twice), `bool` as 0.0
+/// and 1.0.
+pub(crate) fn read_vcbn_input(path: &Path) -> Result<FloatArray, Failure> {
     let loaded = load(path)?;
-    let kind = match loaded.plain_type() {
-        Some((TypeChar::Float, 4)) => 4,
-        Some((TypeChar::Float, 8)) => 8,
-        _ => {
-            return Err(bad(
-                shown(path),
-                format_args!(
-                    "expected a float32 or float64 array, found dtype {}",
-                    dtype_text(&loaded.header)
-                ),
-            ))
-        }
-    };
+    let plain = loaded.plain_type();
+    let supported = matches!(
+        plain,
+        Some(
+            (TypeChar::Float, 4 | 8)
+                | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8)
+                | (TypeChar::Bool, 1)
+        )
+    );
+    if !supported {
+        return Err(bad(
+            shown(path),
+            format_args!(
+                "expected a float32, float64, integer or bool array, found dtype {}",
+                dtype_text(&loaded.header)
+            ),
+        ));
+    }
     let shape = loaded.header.shape();
     if shape.len() != 2 {
         return Err(bad(
@@ -264,10 +282,19 @@ pub(crate) fn read_float_2d(path: &Path) -> Result<FloatArray, Failure> {
             format_args!("expected a 2-D array, found shape {}", shape_text(shape)),
         ));
     }
-    Ok(if kind == 4 {
-        FloatArray::F32(loaded.read(path, 4)?)
-    } else {
-        FloatArray::F64(loaded.read(path, 8)?)
+    let l = loaded;
+    Ok(match plain {
+        Some((TypeChar::Float, 4)) => FloatArray::F32(l.read(path, 4)?),
+        Some((TypeChar::Float, 8)) => FloatArray::F64(l.read(path, 8)?),
+        Some((TypeChar::Int, 1)) => convert(l.read::<i8>(path, 1)?, f32::from),
+        Some((TypeChar::Int, 2)) => convert(l.read::<i16>(path, 2)?, f32::from),
+        Some((TypeChar::Int, 4)) => convert(l.read::<i32>(path, 4)?, |v| v as f32),
+        Some((TypeChar::Int, 8)) => convert(l.read::<i64>(path, 8)?, |v| v as f32),
+        Some((TypeChar::Uint, 1)) => convert(l.read::<u8>(path, 1)?, f32::from),
+        Some((TypeChar::Uint, 2)) => convert(l.read::<u16>(path, 2)?, f32::from),
+        Some((TypeChar::Uint, 4)) => convert(l.read::<u32>(path, 4)?, |v| v as f32),
+        Some((TypeChar::Uint, 8)) => convert(l.read::<u64>(path, 8)?, |v| v as f32),
+        _ => convert(l.read::<bool>(path, 1)?, |v| f32::from(u8::from(v))),
     })
 }
 

@@ -15,7 +15,8 @@
 //! alone, so its modification time (and so `Last-Modified`) stays put and a
 //! second run writes nothing. The others are written to temporaries beside
 //! their destination and renamed into place only once every input has been
-//! read and checked, so a failed run leaves no partial output behind.
+//! read and checked, so a failed run leaves no partial output behind and
+//! every previously published file as it was.
 //! On success one summary line goes to stdout.
 
 use std::collections::BTreeSet;
@@ -27,7 +28,7 @@ use std::path::{Path, PathBuf};
 use framewire::sac;
 
 use crate::npy::{self, shape_text};
-use crate::output::{commit, stage, Staged};
+use crate::output::{commit, report, stage, Staged};
 use crate::{bad, shown, Failure};
 
 /// Brotli quality for `.sac.br` (the maximum).
@@ -181,6 +182,14 @@ pub(crate) fn run(dir: &Path) -> Result<(), Failure> {
         } else {
             (".b.npy", ".a.npy")
         };
+        let other = file(dir, stem, missing);
+        if fs::symlink_metadata(&other).is_ok() {
+            // There, but not a regular file (scan skips those).
+            return Err(bad(
+                shown(&other),
+                "not a regular file (arrays come in pairs of .npy files)",
+            ));
+        }
         return Err(bad(
             shown(&file(dir, stem, have)),
             format_args!("no {stem}{missing} beside it (arrays come in pairs)"),
@@ -210,14 +219,10 @@ pub(crate) fn run(dir: &Path) -> Result<(), Failure> {
         staged,
     } = tally;
     commit(staged)?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(
-        stdout,
+    report(format_args!(
         "{}: {sac_files} .sac file(s) published; {written} file(s) written, {unchanged} unchanged",
         shown(dir)
-    )
-    .and_then(|()| stdout.flush())
-    .map_err(|e| bad("stdout", e))
+    ))
 }
 
 /// Stages `<stem>.sac.br` and `<stem>.sac.gz`.
