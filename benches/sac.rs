@@ -19,14 +19,14 @@ use std::hint::black_box;
 
 use common::{configure, filled, label, samples_i16, SIZES};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use framewire::sac;
+use framewire::{sac, Shape};
 
 /// The two arrays and their encoded file.
 fn frame(side: usize) -> (Vec<i16>, Vec<i16>, Vec<u8>) {
     let n = side * side;
     let (a, b) = (samples_i16(n, 11), samples_i16(n, 12));
     let mut out = filled(sac::encoded_len(n, n).unwrap(), 1u8);
-    sac::encode(&a, &b, side as u32, side as u32, &mut out).unwrap();
+    sac::encode(&a, &b, Shape::new(side as u64, side as u64), &mut out).unwrap();
     (a, b, out)
 }
 
@@ -45,8 +45,7 @@ fn bench_encode(c: &mut Criterion) {
                 sac::encode(
                     black_box(&a),
                     black_box(&b),
-                    side as u32,
-                    side as u32,
+                    Shape::new(side as u64, side as u64),
                     &mut out,
                 )
                 .unwrap()

@@ -13,15 +13,16 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use framewire::quant::Samples;
 use framewire::stream::{Decoder, Event};
 use framewire::vcbn::{self, Dtype, Params};
+use framewire::Shape;
 
 /// 8 frames of 512x1024 uint16 levels: 1 MiB of blob each.
 fn stream() -> Vec<u8> {
-    let shape = [512usize, 1024];
-    let x: Vec<f32> = (0..shape[0] * shape[1])
+    let shape = Shape::new(512, 1024);
+    let x: Vec<f32> = (0..512 * 1024)
         .map(|i| (i % 4099) as f32 / 4099.0)
         .collect();
     let p = Params::new(Dtype::U16, 0.0, 1.0);
-    let len = vcbn::encoded_len([512, 1024], &p).unwrap();
+    let len = vcbn::encoded_len(shape, &p).unwrap();
     let mut out = vec![0u8; 8 * len];
     for f in out.chunks_mut(len) {
         vcbn::encode(Samples::F32(&x), shape, &p, f).unwrap();
@@ -38,8 +39,10 @@ fn decode(stream: &[u8], chunk: usize, frame: &mut [u8]) -> usize {
         let mut events = dec.feed(piece);
         while let Some(ev) = events.next() {
             match ev.unwrap() {
-                Event::Payload { offset, data, .. } => {
-                    let at = offset as usize;
+                Event::Payload {
+                    part_offset, data, ..
+                } => {
+                    let at = part_offset as usize;
                     frame[at..at + data.len()].copy_from_slice(data);
                 }
                 Event::End { .. } => frames += 1,

@@ -23,13 +23,14 @@ use common::{configure, filled, label, samples_f32, SIZES, VMAX, VMIN};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use framewire::quant::{Samples, RESOLUTION_U16};
 use framewire::vcbn::{self, Dtype, Params};
+use framewire::Shape;
 use zerocopy::IntoBytes;
 
 fn envelope(side: usize, src: &[f32]) -> Vec<u8> {
     let p = Params::new(Dtype::U16, VMIN, VMAX);
-    let shape = [side as u64, side as u64];
+    let shape = Shape::new(side as u64, side as u64);
     let mut out = filled(vcbn::encoded_len(shape, &p).unwrap(), 1u8);
-    vcbn::encode(Samples::F32(src), [side, side], &p, &mut out).unwrap();
+    vcbn::encode(Samples::F32(src), shape, &p, &mut out).unwrap();
     out
 }
 
@@ -41,13 +42,13 @@ fn bench_encode(c: &mut Criterion) {
         let src = samples_f32(n, 21);
         let mut out = envelope(side, &src);
         let mut copy = filled(4 * n, 1u8);
-        let shape = [side as u64, side as u64];
+        let shape = Shape::new(side as u64, side as u64);
         let scale = (f64::from(RESOLUTION_U16) / (VMAX - VMIN)) as f32;
         configure(&mut g, side);
         g.throughput(Throughput::Bytes((4 * n) as u64));
         g.bench_function(BenchmarkId::new("framewire", label(side)), |b| {
             b.iter(|| {
-                vcbn::encode(Samples::F32(black_box(&src)), [side, side], &p, &mut out).unwrap()
+                vcbn::encode(Samples::F32(black_box(&src)), shape, &p, &mut out).unwrap()
             })
         });
         g.bench_function(BenchmarkId::new("memcpy_input", label(side)), |b| {
@@ -58,7 +59,9 @@ fn bench_encode(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("naive_iter", label(side)), |b| {
             b.iter(|| {
-                let head = vcbn::write_header(shape, &p, &mut out).unwrap();
+                let head = vcbn::Encoder::new(shape, p)
+                    .and_then(|e| e.write_header(&mut out))
+                    .unwrap();
                 for (d, &x) in out[head..].chunks_exact_mut(2).zip(black_box(&src)) {
                     let v = (x - VMIN as f32) * scale;
                     let q = if v.is_finite() {

@@ -19,10 +19,11 @@ mod synth;
 
 use std::process::ExitCode;
 
-use framewire::io::{AnyFrame, FrameReader, StdIo};
+use framewire::frame::AnyFrame;
+use framewire::io::{FrameReader, StdIo};
 use framewire::quant::{self, Samples};
 use framewire::vcbn::{self, Dtype, Params};
-use framewire::{sac, Error};
+use framewire::{sac, Error, Shape};
 use synth::{H, PIXELS, STEPS, W};
 
 /// What the host expects at one place in the stream.
@@ -77,9 +78,9 @@ fn check(bytes: &[u8], frame: &AnyFrame<'_>, want: &Expected) -> Result<(), Stri
     let params = Params::new(Dtype::U16, synth::DEPTH_VMIN, synth::DEPTH_VMAX);
     match (want, frame) {
         (Expected::Depth { step, values }, AnyFrame::Vcbn(f)) => {
-            let mut host =
-                vec![0u8; vcbn::encoded_len([H as u64, W as u64], &params).map_err(err)?];
-            let n = vcbn::encode(Samples::F32(values), [H, W], &params, &mut host).map_err(err)?;
+            let shape = Shape::from([H, W]);
+            let mut host = vec![0u8; vcbn::encoded_len(shape, &params).map_err(err)?];
+            let n = vcbn::encode(Samples::F32(values), shape, &params, &mut host).map_err(err)?;
             if bytes != &host[..n] {
                 return Err(format!(
                     "depth frame {step}: capture differs from the host's encoding ({})",
@@ -110,7 +111,7 @@ fn check(bytes: &[u8], frame: &AnyFrame<'_>, want: &Expected) -> Result<(), Stri
         }
         (Expected::Flow { step, u, v }, AnyFrame::Sac(f)) => {
             let mut host = vec![0u8; sac::encoded_len(u.len(), v.len()).map_err(err)?];
-            let n = sac::encode(u, v, W as u32, H as u32, &mut host).map_err(err)?;
+            let n = sac::encode(u, v, Shape::from([H, W]), &mut host).map_err(err)?;
             if bytes != &host[..n] {
                 return Err(format!(
                     "flow frame {step}: capture differs from the host's encoding ({})",
@@ -130,6 +131,7 @@ fn check(bytes: &[u8], frame: &AnyFrame<'_>, want: &Expected) -> Result<(), Stri
         (Expected::Flow { step, .. }, AnyFrame::Vcbn(_)) => Err(format!(
             "expected flow frame {step} (SAC), found a VCBN frame"
         )),
+        (_, other) => Err(format!("unexpected {} frame", other.format().name())),
     }
 }
 
@@ -166,6 +168,7 @@ fn main() -> ExitCode {
         match &f.frame {
             AnyFrame::Vcbn(_) => vcbn_frames += 1,
             AnyFrame::Sac(_) => sac_frames += 1,
+            _ => {}
         }
         match want.get(seen) {
             Some(w) => match check(f.bytes, &f.frame, w) {
