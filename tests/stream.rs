@@ -1,11 +1,11 @@
 //! The push decoder and the streaming encoders (SPEC §4).
 
+mod common;
+
 use framewire::quant::Samples;
-use framewire::stream::{
-    Decoder, Event, Format, FrameHeader, Part, SacEncoder, StreamError, VcbnEncoder,
-};
+use framewire::stream::{Decoder, Event, Format, FrameHeader, Part, StreamError};
 use framewire::vcbn::{self, Dtype, Params};
-use framewire::{sac, Error};
+use framewire::{sac, Error, Shape};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------
@@ -32,7 +32,7 @@ impl Spec {
         match self {
             Spec::Sac { a, b, w, h } => {
                 let mut out = vec![0u8; sac::encoded_len(a.len(), b.len()).unwrap()];
-                sac::encode(a, b, *w, *h, &mut out).unwrap();
+                sac::encode(a, b, Shape::new(u64::from(*h), u64::from(*w)), &mut out).unwrap();
                 out
             }
             Spec::Vcbn {
@@ -41,9 +41,9 @@ impl Spec {
                 params,
                 magic,
             } => {
-                let s = [shape[0] as u64, shape[1] as u64];
-                let mut out = vec![0u8; vcbn::encoded_len(s, params).unwrap()];
-                vcbn::encode(Samples::F32(samples), *shape, params, &mut out).unwrap();
+                let shape = Shape::from(*shape);
+                let mut out = vec![0u8; vcbn::encoded_len(shape, params).unwrap()];
+                vcbn::encode(Samples::F32(samples), shape, params, &mut out).unwrap();
                 out[..4].copy_from_slice(magic);
                 out
             }
@@ -140,16 +140,21 @@ fn push(evs: &mut Vec<Ev>, ev: Result<Event<'_>, StreamError>) {
                 sac: None,
             },
         }),
-        Ok(Event::Payload { part, offset, data }) => {
+        Ok(Event::Payload {
+            part,
+            part_offset,
+            data,
+            ..
+        }) => {
             assert!(!data.is_empty(), "no empty payload pieces");
             if let Some(Ev::Payload { part: p, data: d }) = evs.last_mut() {
                 if *p == part {
-                    assert_eq!(offset, d.len() as u64, "pieces arrive without gaps");
+                    assert_eq!(part_offset, d.len() as u64, "pieces arrive without gaps");
                     d.extend_from_slice(data);
                     return;
                 }
             }
-            assert_eq!(offset, 0, "a part starts at offset 0");
+            assert_eq!(part_offset, 0, "a part starts at part offset 0");
             evs.push(Ev::Payload {
                 part,
                 data: data.to_vec(),
@@ -239,6 +244,93 @@ fn expected(specs: &[Spec]) -> (Vec<u8>, Vec<Ev>) {
     (stream, evs)
 }
 
+/// Feeds `stream` cut at `cuts` and checks every event's offsets against the
+/// wire: `Header.offset` and `End.offset` are the frame's start, and each
+/// `Payload.offset` is the stream offset of its data (the frame's start, plus
+/// the part's offset in the frame, plus `part_offset`), where the wire holds
+/// exactly `data`. Returns the number of payload pieces seen.
+fn check_offsets<const N: usize>(
+    stream: &[u8],
+    cuts: &[usize],
+    resync: bool,
+) -> Result<usize, TestCaseError> {
+    let mut points: Vec<usize> = cuts.iter().map(|&c| c.min(stream.len())).collect();
+    points.push(0);
+    points.push(stream.len());
+    points.sort_unstable();
+    let mut dec = Decoder::<N>::new().resync(resync);
+    // The current frame's start and its parts' offsets in the frame (A, B,
+    // blob; u64::MAX for the other format's parts).
+    let mut frame: Option<(u64, [u64; 3])> = None;
+    let mut pieces = 0;
+    let mut on = |ev: Result<Event<'_>, StreamError>| -> Result<(), TestCaseError> {
+        let ev = match ev {
+            Ok(ev) => ev,
+            // An error abandons the frame in progress, if any.
+            Err(_) => {
+                frame = None;
+                return Ok(());
+            }
+        };
+        match ev {
+            Event::Header { offset, header } => {
+                let bases = match header {
+                    FrameHeader::Sac(h) => {
+                        let a = sac::HEADER_LEN as u64;
+                        [a, a + h.len_a_bytes(), u64::MAX]
+                    }
+                    FrameHeader::Vcbn { header, .. } => [u64::MAX, u64::MAX, header.blob_offset()],
+                };
+                frame = Some((offset, bases));
+            }
+            Event::Payload {
+                part,
+                offset,
+                part_offset,
+                data,
+            } => {
+                let (start, bases) =
+                    frame.ok_or_else(|| TestCaseError::fail("payload before a header"))?;
+                let base = bases[match part {
+                    Part::A => 0,
+                    Part::B => 1,
+                    Part::Blob => 2,
+                }];
+                prop_assert!(base != u64::MAX, "{:?} in the wrong format", part);
+                prop_assert_eq!(offset, start + base + part_offset, "{:?} piece", part);
+                let at = offset as usize;
+                prop_assert_eq!(
+                    stream.get(at..at + data.len()),
+                    Some(data),
+                    "{:?} at {}",
+                    part,
+                    at
+                );
+                pieces += 1;
+            }
+            Event::End { offset, len, .. } => {
+                let (start, _) = frame
+                    .take()
+                    .ok_or_else(|| TestCaseError::fail("end before a header"))?;
+                prop_assert_eq!(offset, start);
+                prop_assert!(offset + len <= stream.len() as u64);
+            }
+        }
+        Ok(())
+    };
+    for w in points.windows(2) {
+        let mut events = dec.feed(&stream[w[0]..w[1]]);
+        while let Some(ev) = events.next() {
+            on(ev)?;
+        }
+    }
+    let mut end = dec.finish();
+    while let Some(ev) = end.next() {
+        on(ev)?;
+    }
+    Ok(pieces)
+}
+
 fn good_frames(evs: &[Ev]) -> Vec<Ev> {
     evs.iter()
         .filter(|e| !matches!(e, Ev::Err(_)))
@@ -262,6 +354,44 @@ proptest! {
         prop_assert_eq!(&whole, &want);
         prop_assert_eq!(&run::<1024>(&stream, &cuts, false), &want);
         prop_assert_eq!(&run::<1024>(&stream, &cuts, true), &want);
+    }
+
+    /// Every event's `offset` is a stream offset: a payload piece's is the
+    /// frame's start (the preceding `Header.offset`) plus the part's offset
+    /// in the frame (24 for SAC A, 24 + 2 * len_a for B, the blob offset for
+    /// VCBN) plus `part_offset`, and the wire holds `data` there. For clean
+    /// streams and, in resync mode, streams with one corrupted frame (whose
+    /// recovered frames may be replayed from the decoder's buffer).
+    #[test]
+    fn payload_offsets_are_stream_offsets(
+        specs in prop::collection::vec(arb_spec(), 1..7),
+        victim in prop::option::of(any::<prop::sample::Index>()),
+        kind in 0usize..16,
+        junk in prop::collection::vec(0u8..0x40, 1..40),
+        cut_at in any::<prop::sample::Index>(),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..40),
+    ) {
+        let victim = victim.map(|v| v.index(specs.len()));
+        let mut stream = Vec::new();
+        for (i, spec) in specs.iter().enumerate() {
+            let mut bytes = spec.encode();
+            if Some(i) == victim {
+                corrupt(&mut bytes, spec, kind, &junk, cut_at);
+            }
+            stream.extend_from_slice(&bytes);
+        }
+        let cuts: Vec<usize> = cuts.iter().map(|i| i.index(stream.len() + 1)).collect();
+        let whole = check_offsets::<1024>(&stream, &[], true)?;
+        let cut = check_offsets::<1024>(&stream, &cuts, true)?;
+        prop_assert!(cut >= whole, "a chunking lost pieces: {} < {}", cut, whole);
+        if victim.is_none() {
+            // Fed whole, each non-empty part is one piece.
+            let (_, want) = expected(&specs);
+            let parts = want.iter().filter(|e| matches!(e, Ev::Payload { .. })).count();
+            prop_assert_eq!(whole, parts);
+            prop_assert_eq!(check_offsets::<1024>(&stream, &[], false)?, parts);
+            prop_assert_eq!(check_offsets::<1024>(&stream, &cuts, false)?, cut);
+        }
     }
 
     /// One byte at a time works too.
@@ -551,7 +681,8 @@ fn stream_encode(spec: &Spec, piece: usize) -> Vec<u8> {
     let mut out = Vec::new();
     match spec {
         Spec::Sac { a, b, w, h } => {
-            let mut enc = SacEncoder::new(a.len(), b.len(), *w, *h).unwrap();
+            let shape = Shape::new(u64::from(*h), u64::from(*w));
+            let mut enc = sac::Encoder::new(a.len(), b.len(), shape).unwrap();
             out.extend_from_slice(&enc.header());
             let mut buf = vec![0u8; piece * 2];
             let all: Vec<i16> = a.iter().chain(b).copied().collect();
@@ -569,10 +700,10 @@ fn stream_encode(spec: &Spec, piece: usize) -> Vec<u8> {
             params,
             magic,
         } => {
-            let mut enc = VcbnEncoder::new([shape[0] as u64, shape[1] as u64], *params).unwrap();
-            let mut head = [0u8; vcbn::MAX_CANONICAL_HEADER_LEN];
+            let mut enc = vcbn::Encoder::new(Shape::from(*shape), *params).unwrap();
+            let mut head = [0u8; vcbn::MAX_CANONICAL_BLOB_OFFSET];
             let n = enc.write_header(&mut head).unwrap();
-            assert_eq!(n, enc.header_len());
+            assert_eq!(n, enc.blob_offset());
             out.extend_from_slice(&head[..n]);
             out[..4].copy_from_slice(magic);
             // A buffer smaller than the piece: encode returns how much it used.
@@ -683,14 +814,7 @@ fn header_over_the_buffer_is_refused_with_the_effective_limit() {
         let base = r#"{"dtype":"uint8","shape":[1,2]"#;
         let json = format!("{base}{}}}", " ".repeat(len - base.len() - 1));
         assert_eq!(json.len(), len);
-        let mut v = b"VCBN\x01".to_vec();
-        v.extend_from_slice(&(len as u32).to_be_bytes());
-        v.extend_from_slice(json.as_bytes());
-        if (9 + len) % 2 == 1 {
-            v.push(0);
-        }
-        v.extend_from_slice(&[7, 9]);
-        v
+        common::vcbn_env(&json, &[7, 9])
     };
     // N = 64 holds 9 + 55 header bytes: a 55-byte header fits exactly...
     for chunk in [1, 7, 1000] {
@@ -713,7 +837,7 @@ fn header_over_the_buffer_is_refused_with_the_effective_limit() {
         );
     }
     // A configured limit below the buffer's wins: 40 bytes, then 41.
-    let limits = vcbn::Limits::DEFAULT.with_max_header_len(40);
+    let limits = vcbn::Limits::DEFAULT.with_max_json_len(40);
     let mut dec = Decoder::<64>::with_limits(limits);
     let f40 = frame(40);
     let mut ok = dec.feed(&f40);
@@ -743,18 +867,20 @@ fn worst_case_canonical_header_fits_the_constant() {
             -1.7976931348623157e308,
         ] {
             let params = Params::new(dtype, v, -v);
-            let shape = [u32::MAX as u64, (u32::MAX / 2) as u64];
-            let len = vcbn::header_len_total(shape, &params).unwrap();
-            assert!(len <= vcbn::MAX_CANONICAL_HEADER_LEN, "{len}");
-            let enc = VcbnEncoder::new(shape, params).unwrap();
-            assert_eq!(enc.header_len(), len);
+            let shape = Shape::new(u32::MAX as u64, (u32::MAX / 2) as u64);
+            let enc = vcbn::Encoder::new(shape, params).unwrap();
+            let len = enc.blob_offset();
+            assert!(len <= vcbn::MAX_CANONICAL_BLOB_OFFSET, "{len}");
+            assert_eq!(len as u64, common::blob_offset(enc.json_len() as usize));
+            let mut head = [0u8; vcbn::MAX_CANONICAL_BLOB_OFFSET];
+            assert_eq!(enc.write_header(&mut head), Ok(len));
         }
     }
 }
 
 #[test]
 fn encoders_refuse_too_many_or_too_few_samples() {
-    let mut enc = SacEncoder::new(1, 1, 0, 0).unwrap();
+    let mut enc = sac::Encoder::new(1, 1, Shape::UNKNOWN).unwrap();
     let mut buf = [0u8; 8];
     assert!(matches!(
         enc.encode(&[1, 2, 3], &mut buf),
@@ -764,6 +890,15 @@ fn encoders_refuse_too_many_or_too_few_samples() {
             ..
         })
     ));
+    // An output too small for one sample is an error, not (0, 0).
+    assert_eq!(
+        enc.encode(&[1], &mut buf[..1]),
+        Err(Error::BufferTooSmall {
+            needed: 2,
+            available: 1
+        })
+    );
+    assert_eq!(enc.encode(&[], &mut buf[..0]), Ok((0, 0)));
     enc.encode(&[1], &mut buf).unwrap();
     assert_eq!(
         enc.finish(),
@@ -773,7 +908,7 @@ fn encoders_refuse_too_many_or_too_few_samples() {
             actual: 0
         })
     );
-    let mut v = VcbnEncoder::new([1, 2], Params::new(Dtype::U8, 0.0, 1.0)).unwrap();
+    let mut v = vcbn::Encoder::new(Shape::new(1, 2), Params::new(Dtype::U8, 0.0, 1.0)).unwrap();
     assert!(v.encode(Samples::F32(&[0.0; 3]), &mut buf).is_err());
     v.encode(Samples::F32(&[0.0]), &mut buf).unwrap();
     assert!(matches!(
@@ -785,7 +920,7 @@ fn encoders_refuse_too_many_or_too_few_samples() {
         })
     ));
     assert_eq!(
-        VcbnEncoder::new([1, 1], Params::new(Dtype::U8, f64::NAN, 1.0)),
+        vcbn::Encoder::new(Shape::new(1, 1), Params::new(Dtype::U8, f64::NAN, 1.0)),
         Err(Error::NonFiniteRange {
             field: framewire::Field::Vmin
         })
