@@ -13,7 +13,7 @@
 //!
 //! let mut buf = [0u8; 32];
 //! let n = sac::encode(&[1, 2], &[3, 4], Shape::new(1, 2), &mut buf)?;
-//! assert_eq!(Format::detect(&buf[..n]), Some(Format::Sac));
+//! assert_eq!(Format::detect(&buf[..n]), Ok(Format::Sac));
 //! match frame::decode_any(&buf[..n])? {
 //!     AnyFrame::Sac(f) => assert_eq!(f.shape(), Shape::new(1, 2)),
 //!     other => panic!("not SAC: {:?}", other.format()),
@@ -53,16 +53,26 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format whose magic `bytes` starts with, or `None` (also when
-    /// fewer than four bytes are given).
-    pub fn detect(bytes: &[u8]) -> Option<Format> {
-        let magic: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+    /// The format whose magic `bytes` starts with. Fewer than four bytes
+    /// are [`Error::Truncated`]; an unknown magic is [`Error::BadMagic`].
+    pub fn detect(bytes: &[u8]) -> Result<Format, Error> {
+        let magic: [u8; 4] =
+            bytes
+                .get(..4)
+                .and_then(|m| m.try_into().ok())
+                .ok_or(Error::Truncated {
+                    needed: 4,
+                    available: bytes.len() as u64,
+                })?;
         if magic == sac::MAGIC {
-            Some(Format::Sac)
+            Ok(Format::Sac)
         } else if vcbn::Magic::from_bytes(magic).is_some() {
-            Some(Format::Vcbn)
+            Ok(Format::Vcbn)
         } else {
-            None
+            Err(Error::BadMagic {
+                found: magic,
+                expected: EXPECTED_ANY,
+            })
         }
     }
 
@@ -114,7 +124,7 @@ pub fn decode_any(bytes: &[u8]) -> Result<AnyFrame<'_>, Error> {
 
 /// [`decode_any`] with the given VCBN limits.
 pub fn decode_any_with<'a>(bytes: &'a [u8], limits: &Limits) -> Result<AnyFrame<'a>, Error> {
-    match detect_or_error(bytes)? {
+    match Format::detect(bytes)? {
         Format::Sac => sac::decode(bytes).map(AnyFrame::Sac),
         Format::Vcbn => vcbn::decode_with(bytes, limits).map(AnyFrame::Vcbn),
     }
@@ -146,24 +156,8 @@ pub fn take_from_bytes<'a>(
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<(AnyFrame<'a>, &'a [u8]), Error> {
-    match detect_or_error(bytes)? {
+    match Format::detect(bytes)? {
         Format::Sac => sac::take_from_bytes(bytes).map(|(f, r)| (AnyFrame::Sac(f), r)),
         Format::Vcbn => vcbn::take_from_bytes(bytes, limits).map(|(f, r)| (AnyFrame::Vcbn(f), r)),
-    }
-}
-
-fn detect_or_error(bytes: &[u8]) -> Result<Format, Error> {
-    if let Some(format) = Format::detect(bytes) {
-        return Ok(format);
-    }
-    match bytes.get(..4).and_then(|m| <[u8; 4]>::try_from(m).ok()) {
-        Some(found) => Err(Error::BadMagic {
-            found,
-            expected: EXPECTED_ANY,
-        }),
-        None => Err(Error::Truncated {
-            needed: 4,
-            available: bytes.len() as u64,
-        }),
     }
 }

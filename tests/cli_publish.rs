@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::SystemTime;
 
-use framewire::sac;
+use framewire::{sac, Shape};
 use npyz::{DType, Order, Serialize, WriteOptions, WriterBuilder};
 use tempfile::TempDir;
 
@@ -68,10 +68,7 @@ fn gzip_decode(bytes: &[u8]) -> Vec<u8> {
 }
 
 fn sac_bytes(a: &[i16], b: &[i16], w: u32, h: u32) -> Vec<u8> {
-    let mut buf = vec![0u8; sac::encoded_len(a.len(), b.len()).unwrap()];
-    let n = sac::encode(a, b, w, h, &mut buf).unwrap();
-    buf.truncate(n);
-    buf
+    sac::encode_to_vec(a, b, Shape::from([h, w])).unwrap()
 }
 
 fn listing(dir: &Path) -> Vec<String> {

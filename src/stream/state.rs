@@ -141,7 +141,7 @@ impl<const N: usize> Decoder<N> {
         let head = self.buf.get(..self.head_len).unwrap_or(&[]);
         if self.head_len == 4 {
             let found: [u8; 4] = head.try_into().unwrap_or([0; 4]);
-            if Format::detect(&found).is_none() {
+            if Format::detect(&found).is_err() {
                 return Some(self.error(Error::BadMagic {
                     found,
                     expected: EXPECTED_ANY,

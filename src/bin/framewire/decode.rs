@@ -50,7 +50,7 @@ fn sac_outputs(path: &Path, bytes: &[u8]) -> Result<Outputs, Failure> {
 fn vcbn_outputs(path: &Path, bytes: &[u8], dequantize: bool) -> Result<Outputs, Failure> {
     let frame = vcbn::decode(bytes).map_err(|e| bad(shown(path), e))?;
     let header = frame.header();
-    let shape = header.shape();
+    let shape = header.shape().to_array();
     let fortran = header.order() == vcbn::Order::F;
     let blob = frame.blob();
     let data = match header.dtype() {
@@ -84,6 +84,12 @@ pub(crate) fn run(path: &Path, dir: &Path, dequantize: bool) -> Result<(), Failu
         }
         Format::Sac => sac_outputs(path, &bytes)?,
         Format::Vcbn => vcbn_outputs(path, &bytes, dequantize)?,
+        other => {
+            return Err(bad(
+                shown(path),
+                format_args!("cannot decode {} frames", other.name()),
+            ))
+        }
     };
     drop(bytes);
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use framewire::quant::{nan_min_max, nan_min_max_f64, Samples};
 use framewire::vcbn::{Dtype, Params};
-use framewire::{sac, vcbn, Error, Field};
+use framewire::{sac, vcbn, Error, Field, Shape};
 
 use crate::npy::{self, FloatArray};
 use crate::output::{commit, report, stage};
@@ -72,7 +72,8 @@ pub(crate) fn sac(
     let subject = format!("{}, {}", shown(a_path), shown(b_path));
     let len = sac::encoded_len(a.data.len(), b.data.len()).map_err(|e| bad(&subject, e))?;
     let mut buf = vec![0u8; len];
-    let n = sac::encode(&a.data, &b.data, width, height, &mut buf).map_err(|e| bad(&subject, e))?;
+    let shape = Shape::new(u64::from(height), u64::from(width));
+    let n = sac::encode(&a.data, &b.data, shape, &mut buf).map_err(|e| bad(&subject, e))?;
     buf.truncate(n);
     let what = sac_summary(width, height, a.data.len(), b.data.len());
     write_output(out, &buf, &what)
@@ -170,9 +171,10 @@ pub(crate) fn vcbn(
         ),
         _ => bad(shown(path), e),
     };
-    let len = vcbn::encoded_len([h as u64, w as u64], &params).map_err(fail)?;
+    let shape = Shape::from([h, w]);
+    let len = vcbn::encoded_len(shape, &params).map_err(fail)?;
     let mut buf = vec![0u8; len];
-    let n = vcbn::encode(samples, [h, w], &params, &mut buf).map_err(fail)?;
+    let n = vcbn::encode(samples, shape, &params, &mut buf).map_err(fail)?;
     buf.truncate(n);
     let what = vcbn_summary("VCBN", dtype, [h as u64, w as u64]);
     write_output(out, &buf, &what)

@@ -17,7 +17,7 @@ use crate::{bad, shown, Failure};
 
 /// The decoder's header buffer: room for the prefix, the largest header the
 /// default limits accept, and the pad.
-const HEADER_BUF: usize = vcbn::DEFAULT_MAX_HEADER_LEN as usize + vcbn::PREFIX_LEN + 1;
+const HEADER_BUF: usize = vcbn::DEFAULT_MAX_JSON_LEN as usize + vcbn::PREFIX_LEN + 1;
 
 /// What a run saw.
 pub(crate) struct Summary {

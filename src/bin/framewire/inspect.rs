@@ -5,43 +5,15 @@ use std::io::Write as _;
 use std::path::Path;
 
 use framewire::json::{self, Reader, Token};
-use framewire::{sac, vcbn};
+use framewire::{sac, vcbn, AnyFrame};
 
 use crate::{bad, shown, Failure};
 
-/// Which codec a file belongs to, by its magic.
-pub(crate) enum Format {
-    /// `SAC1`.
-    Sac,
-    /// `VCBN`, `IMPK` or `CBIN`.
-    Vcbn,
-}
+pub(crate) use framewire::Format;
 
-/// Tells the format apart by the first four bytes.
+/// Tells the format apart by the first four bytes ([`Format::detect`]).
 pub(crate) fn detect(path: &Path, bytes: &[u8]) -> Result<Format, Failure> {
-    let Some(&[m0, m1, m2, m3]) = bytes.get(..4) else {
-        return Err(bad(
-            shown(path),
-            framewire::Error::Truncated {
-                needed: 4,
-                available: bytes.len() as u64,
-            },
-        ));
-    };
-    let found = [m0, m1, m2, m3];
-    if found == sac::MAGIC {
-        Ok(Format::Sac)
-    } else if vcbn::Magic::from_bytes(found).is_some() {
-        Ok(Format::Vcbn)
-    } else {
-        Err(bad(
-            shown(path),
-            framewire::Error::BadMagic {
-                found,
-                expected: "\"SAC1\", \"VCBN\", \"IMPK\" or \"CBIN\"",
-            },
-        ))
-    }
+    Format::detect(bytes).map_err(|e| bad(shown(path), e))
 }
 
 /// Reads a whole input file.
@@ -159,7 +131,7 @@ pub(crate) fn vcbn_fields(
     h: &vcbn::Header,
     text: &str,
 ) -> Result<(), Failure> {
-    let [height, width] = h.shape();
+    let [height, width] = h.shape().to_array();
     o.set("magic", string(h.magic().as_str()));
     o.set("version", h.version().to_string());
     o.set("dtype", string(h.dtype().name()));
@@ -174,11 +146,11 @@ pub(crate) fn vcbn_fields(
 
     let fail = |e: framewire::Error| bad(shown(path), e.shifted(vcbn::PREFIX_LEN as u64));
     let mut r = Reader::new(text, vcbn::Limits::DEFAULT.max_depth());
-    if !matches!(r.next().map_err(fail)?, Some(i) if i.token == Token::BeginObject) {
+    if !matches!(r.next().transpose().map_err(fail)?, Some(i) if i.token == Token::BeginObject) {
         return Err(bad(shown(path), "header JSON is not an object"));
     }
     loop {
-        let Some(item) = r.next().map_err(fail)? else {
+        let Some(item) = r.next().transpose().map_err(fail)? else {
             return Err(bad(shown(path), "header JSON ends inside the object"));
         };
         let key = match item.token {
@@ -213,16 +185,16 @@ pub(crate) fn vcbn_fields(
 pub(crate) fn run(path: &Path) -> Result<(), Failure> {
     let bytes = read_input(path)?;
     let mut object = Object::default();
-    match detect(path, &bytes)? {
-        Format::Sac => {
-            let frame = sac::decode(&bytes).map_err(|e| bad(shown(path), e))?;
-            object.set("format", string("sac"));
-            sac_fields(&mut object, frame.header());
-        }
-        Format::Vcbn => {
-            let frame = vcbn::decode(&bytes).map_err(|e| bad(shown(path), e))?;
-            object.set("format", string("vcbn"));
-            vcbn_fields(&mut object, path, frame.header(), frame.json())?;
+    let frame = framewire::decode_any(&bytes).map_err(|e| bad(shown(path), e))?;
+    object.set("format", string(frame.format().name()));
+    match frame {
+        AnyFrame::Sac(frame) => sac_fields(&mut object, frame.header()),
+        AnyFrame::Vcbn(frame) => vcbn_fields(&mut object, path, frame.header(), frame.json())?,
+        other => {
+            return Err(bad(
+                shown(path),
+                format_args!("{} frames are not supported here", other.format().name()),
+            ))
         }
     }
     let mut line = object.render();

@@ -25,7 +25,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use framewire::sac;
+use framewire::{sac, Shape};
 
 use crate::npy::{self, shape_text};
 use crate::output::{commit, report, stage, Staged};
@@ -120,7 +120,8 @@ fn sac_from_pair(dir: &Path, stem: &str) -> Result<Vec<u8>, Failure> {
     let (width, height) = (dim(w, "width")?, dim(h, "height")?);
     let len = sac::encoded_len(a.data.len(), b.data.len()).map_err(|e| bad(&subject, e))?;
     let mut buf = vec![0u8; len];
-    let n = sac::encode(&a.data, &b.data, width, height, &mut buf).map_err(|e| bad(&subject, e))?;
+    let shape = Shape::new(u64::from(height), u64::from(width));
+    let n = sac::encode(&a.data, &b.data, shape, &mut buf).map_err(|e| bad(&subject, e))?;
     buf.truncate(n);
     Ok(buf)
 }
