@@ -1535,3 +1535,438 @@ fn fixed_offsets_of_prefix_errors() {
         None
     );
 }
+
+// ---------------------------------------------------------------------------
+// Regression tests for the 0.2 API
+
+#[test]
+fn odd_complex_slice_streaming_encoder_matches_one_shot() {
+    let p = Params::new(Dtype::U16, 0.0, 4.0);
+    let shape = Shape::new(1, 1);
+    let want = Error::LengthMismatch {
+        field: Field::Samples,
+        expected: 4,
+        actual: 3,
+    };
+    let mut out = [0u8; 512];
+    for samples in [
+        Samples::Complex32(&[1.0, 2.0, 3.0], ComplexPart::Real),
+        Samples::Complex64(&[1.0, 2.0, 3.0], ComplexPart::Real),
+    ] {
+        assert_eq!(
+            vcbn::encode(samples, shape, &p, &mut out).unwrap_err(),
+            want,
+            "{samples:?}"
+        );
+        let mut enc = vcbn::Encoder::new(shape, p).unwrap();
+        assert_eq!(
+            enc.encode(samples, &mut out).unwrap_err(),
+            want,
+            "{samples:?}"
+        );
+        // Nothing was consumed.
+        assert_eq!(enc.remaining(), 1);
+    }
+}
+
+#[cfg(feature = "embedded-io")]
+#[test]
+fn odd_complex_slice_refused_by_write_vcbn() {
+    use framewire::io::{blocking::write_vcbn, WriteError};
+    let p = Params::new(Dtype::U16, 0.0, 4.0);
+    let want = Error::LengthMismatch {
+        field: Field::Samples,
+        expected: 4,
+        actual: 3,
+    };
+    for samples in [
+        Samples::Complex32(&[1.0, 2.0, 3.0], ComplexPart::Real),
+        Samples::Complex64(&[1.0, 2.0, 3.0], ComplexPart::Magnitude),
+    ] {
+        assert_eq!(
+            write_vcbn(Vec::<u8>::new(), samples, Shape::new(1, 1), p).unwrap_err(),
+            WriteError::Frame(want),
+            "{samples:?}"
+        );
+    }
+}
+
+#[test]
+fn streaming_encoders_refuse_an_output_too_small_for_one_sample() {
+    // SAC: a sample is 2 bytes.
+    let mut enc = sac::Encoder::new(1, 1, Shape::UNKNOWN).unwrap();
+    assert_eq!(
+        enc.encode(&[1, 2], &mut [0u8; 1]),
+        Err(Error::BufferTooSmall {
+            needed: 2,
+            available: 1
+        })
+    );
+    assert_eq!(
+        enc.encode(&[1], &mut []),
+        Err(Error::BufferTooSmall {
+            needed: 2,
+            available: 0
+        })
+    );
+    assert_eq!(enc.remaining(), 2, "nothing consumed");
+    // Nothing to encode into nothing is fine.
+    assert_eq!(enc.encode(&[], &mut []), Ok((0, 0)));
+
+    // VCBN uint16: a level is 2 bytes.
+    let p16 = Params::new(Dtype::U16, 0.0, 1.0);
+    let mut enc = vcbn::Encoder::new(Shape::new(1, 2), p16).unwrap();
+    assert_eq!(
+        enc.encode(Samples::F32(&[0.5, 0.5]), &mut [0u8; 1]),
+        Err(Error::BufferTooSmall {
+            needed: 2,
+            available: 1
+        })
+    );
+    assert_eq!(enc.remaining(), 2, "nothing consumed");
+    assert_eq!(enc.encode(Samples::F32(&[]), &mut []), Ok((0, 0)));
+    // One byte more is enough for one level.
+    let mut two = [0u8; 3];
+    assert_eq!(enc.encode(Samples::F32(&[0.5, 0.5]), &mut two), Ok((1, 2)));
+    assert_eq!(&two[..2], &2048u16.to_le_bytes());
+
+    // VCBN uint8: a level is 1 byte.
+    let p8 = Params::new(Dtype::U8, 0.0, 1.0);
+    let mut enc = vcbn::Encoder::new(Shape::new(1, 2), p8).unwrap();
+    assert_eq!(
+        enc.encode(Samples::F32(&[0.5]), &mut []),
+        Err(Error::BufferTooSmall {
+            needed: 1,
+            available: 0
+        })
+    );
+    assert_eq!(enc.encode(Samples::F32(&[]), &mut []), Ok((0, 0)));
+    assert_eq!(enc.remaining(), 2);
+}
+
+#[test]
+fn quantizer_refuses_an_odd_complex_slice() {
+    // One complete pair and a half one, into room for one level: only the
+    // half pair is wrong.
+    let q = quant::Quantizer::new(0.0, 4.0, quant::RESOLUTION_U8);
+    let want = Error::LengthMismatch {
+        field: Field::Samples,
+        expected: 4,
+        actual: 3,
+    };
+    let mut dst8 = [7u8; 1];
+    assert_eq!(
+        q.quantize(
+            Samples::Complex32(&[1.0, 2.0, 3.0], ComplexPart::Real),
+            &mut dst8
+        ),
+        Err(want)
+    );
+    let mut dst16 = [7u16; 1];
+    assert_eq!(
+        q.quantize(
+            Samples::Complex64(&[1.0, 2.0, 3.0], ComplexPart::Magnitude),
+            &mut dst16
+        ),
+        Err(want)
+    );
+    // A single float is half a pair too (and zero samples).
+    assert_eq!(
+        q.quantize(Samples::Complex32(&[1.0], ComplexPart::Real), &mut [0u8; 0]),
+        Err(Error::LengthMismatch {
+            field: Field::Samples,
+            expected: 2,
+            actual: 1
+        })
+    );
+    // The complete pair alone quantizes.
+    assert_eq!(
+        q.quantize(
+            Samples::Complex32(&[1.0, 2.0], ComplexPart::Real),
+            &mut dst8
+        ),
+        Ok(())
+    );
+    assert_eq!(dst8, [63]);
+}
+
+#[test]
+fn samples_len_is_empty_and_sub() {
+    let f = [1.0f32, 2.0, 3.0, 4.0, 5.0];
+    let d = [1.0f64, 2.0, 3.0, 4.0, 5.0];
+    // Real samples count one per value.
+    assert_eq!(Samples::F32(&f).len(), 5);
+    assert_eq!(Samples::F64(&d).len(), 5);
+    assert!(!Samples::F32(&f).is_empty());
+    assert!(Samples::F32(&[]).is_empty());
+    assert!(Samples::F64(&[]).is_empty());
+    // Complex samples count complete pairs: 5 floats are 2 pairs.
+    let c32 = Samples::Complex32(&f, ComplexPart::Real);
+    let c64 = Samples::Complex64(&d, ComplexPart::Magnitude);
+    assert_eq!(c32.len(), 2);
+    assert_eq!(c64.len(), 2);
+    assert!(!c32.is_empty());
+    // A lone float is no complete pair.
+    assert_eq!(Samples::Complex32(&f[..1], ComplexPart::Real).len(), 0);
+    assert!(Samples::Complex32(&f[..1], ComplexPart::Real).is_empty());
+    assert!(Samples::Complex64(&[], ComplexPart::Real).is_empty());
+
+    // sub of real samples slices values.
+    assert_eq!(Samples::F32(&f).sub(1, 3), Some(Samples::F32(&f[1..3])));
+    assert_eq!(Samples::F64(&d).sub(0, 5), Some(Samples::F64(&d[..])));
+    assert_eq!(Samples::F32(&f).sub(5, 5), Some(Samples::F32(&[])));
+    // Out of range, or start after end.
+    assert_eq!(Samples::F32(&f).sub(0, 6), None);
+    assert_eq!(Samples::F64(&d).sub(3, 2), None);
+    assert_eq!(Samples::F32(&f).sub(6, 6), None);
+
+    // sub of complex samples slices 2 floats per pair, keeping the part.
+    match c32.sub(1, 2) {
+        Some(Samples::Complex32(s, ComplexPart::Real)) => assert_eq!(s, &[3.0, 4.0]),
+        other => panic!("{other:?}"),
+    }
+    match c64.sub(0, 2) {
+        Some(Samples::Complex64(s, ComplexPart::Magnitude)) => {
+            assert_eq!(s, &[1.0, 2.0, 3.0, 4.0])
+        }
+        other => panic!("{other:?}"),
+    }
+    match c32.sub(2, 2) {
+        Some(Samples::Complex32(s, _)) => assert!(s.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    // Pair 2 would need floats 4 and 5: the half pair is out of range.
+    assert_eq!(c32.sub(2, 3), None);
+    assert_eq!(c64.sub(0, 3), None);
+    assert_eq!(c32.sub(2, 1), None);
+    // Indices whose float offsets overflow are out of range, not a panic.
+    assert_eq!(c32.sub(0, usize::MAX), None);
+    assert_eq!(c64.sub(usize::MAX, usize::MAX), None);
+}
+
+#[test]
+fn dequantizer_with_resolution_zero_is_nan() {
+    let d = quant::Dequantizer::new(0.0, 1.0, 0);
+    for q in [0u16, 1, 4096] {
+        assert!(d.value(q).is_nan(), "level {q}: {}", d.value(q));
+    }
+    let mut out = [0f32; 3];
+    d.run(&[0u16, 1, 4096], &mut out).unwrap();
+    assert!(out.iter().all(|x| x.is_nan()), "{out:?}");
+}
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn size_overflow_sac_encoded_len_blames_the_right_array() {
+    let over = usize::MAX / 2 + 1; // 2 * over overflows
+    let a = Error::SizeOverflow {
+        field: Field::LengthA,
+    };
+    let b = Error::SizeOverflow {
+        field: Field::LengthB,
+    };
+    assert_eq!(sac::encoded_len(over, 0), Err(a));
+    assert_eq!(sac::encoded_len(0, over), Err(b));
+    // A is checked first when both overflow.
+    assert_eq!(sac::encoded_len(over, over), Err(a));
+    // Each array's bytes fit, the sum with the header does not: the larger
+    // array is blamed, in either order.
+    let half = usize::MAX / 2; // 2 * half = usize::MAX - 1
+    assert_eq!(sac::encoded_len(half, 0), Err(a));
+    assert_eq!(sac::encoded_len(0, half), Err(b));
+    let quarter = usize::MAX / 4;
+    assert_eq!(sac::encoded_len(quarter, quarter + 100), Err(b));
+    assert_eq!(sac::encoded_len(quarter + 100, quarter), Err(a));
+    // Equal halves: A.
+    assert_eq!(sac::encoded_len(quarter + 100, quarter + 100), Err(a));
+    // The largest that fits.
+    let fits = (usize::MAX - 24) / 2;
+    assert_eq!(sac::encoded_len(fits, 0), Ok(24 + 2 * fits));
+    assert_eq!(sac::encoded_len(0, fits), Ok(24 + 2 * fits));
+}
+
+#[test]
+fn too_many_elements_width_and_height() {
+    let e = sac::Header::new(0, 0, Shape::new(1 << 32, 1)).unwrap_err();
+    assert_eq!(
+        e,
+        Error::TooManyElements {
+            field: Field::Height,
+            len: 1 << 32
+        }
+    );
+    says(&e, &["height", "4294967296"]);
+    let e = sac::Header::new(0, 0, Shape::new(1, 1 << 32)).unwrap_err();
+    assert_eq!(
+        e,
+        Error::TooManyElements {
+            field: Field::Width,
+            len: 1 << 32
+        }
+    );
+    says(&e, &["width", "4294967296"]);
+    // The encoders make the same header.
+    assert_eq!(
+        sac::Encoder::new(0, 0, Shape::new(1 << 32, 1)).unwrap_err(),
+        Error::TooManyElements {
+            field: Field::Height,
+            len: 1 << 32
+        }
+    );
+    assert_eq!(
+        sac::encode(&[], &[], Shape::new(1, u64::MAX), &mut [0u8; 24]).unwrap_err(),
+        Error::TooManyElements {
+            field: Field::Width,
+            len: u64::MAX
+        }
+    );
+    // u32::MAX itself fits (the shape rule then fails for these lengths).
+    assert_eq!(
+        sac::Header::new(0, 0, Shape::new(u64::from(u32::MAX), 1)).unwrap_err(),
+        Error::ShapeMismatch {
+            width: 1,
+            height: u32::MAX,
+            length_a: 0,
+            length_b: 0
+        }
+    );
+}
+
+#[test]
+fn take_from_bytes_sac() {
+    let first = sac::encode_to_vec(&[1, 2], &[3, 4], Shape::new(1, 2)).unwrap();
+    let second = sac::encode_to_vec(&[5], &[6], Shape::UNKNOWN).unwrap();
+    assert_eq!((first.len(), second.len()), (32, 28));
+    let mut wire = [first.as_slice(), &second, b"tail"].concat();
+
+    let (f, rest) = sac::take_from_bytes(&wire).unwrap();
+    assert_eq!(f.shape(), Shape::new(1, 2));
+    assert!(f.a_iter().eq([1, 2]));
+    assert!(f.b_iter().eq([3, 4]));
+    assert_eq!(rest, &wire[32..]);
+    let (g, rest) = sac::take_from_bytes(rest).unwrap();
+    assert_eq!(g.shape(), Shape::UNKNOWN);
+    assert!(g.a_iter().eq([5]));
+    assert!(g.b_iter().eq([6]));
+    assert_eq!(rest, b"tail");
+
+    // Cut inside the second frame: the first still comes out, the second is
+    // truncated (sizes relative to the bytes handed over).
+    wire.truncate(32 + 27);
+    let (_, rest) = sac::take_from_bytes(&wire).unwrap();
+    assert_eq!(
+        sac::take_from_bytes(rest).unwrap_err(),
+        Error::Truncated {
+            needed: 28,
+            available: 27
+        }
+    );
+    // Cut inside the second header.
+    assert_eq!(
+        sac::take_from_bytes(&rest[..10]).unwrap_err(),
+        Error::Truncated {
+            needed: 24,
+            available: 10
+        }
+    );
+}
+
+#[test]
+fn take_from_bytes_vcbn() {
+    let p8 = Params::new(Dtype::U8, 0.0, 1.0);
+    let p16 = Params::new(Dtype::U16, 0.0, 1.0);
+    let first = vcbn::encode_to_vec(Samples::F32(&[0.0, 1.0]), Shape::new(1, 2), &p8).unwrap();
+    let second = vcbn::encode_to_vec(Samples::F32(&[0.5]), Shape::new(1, 1), &p16).unwrap();
+    let n = first.len();
+    let mut wire = [first.as_slice(), &second, b"xy"].concat();
+
+    let (f, rest) = vcbn::take_from_bytes(&wire, &Limits::DEFAULT).unwrap();
+    assert_eq!(f.header().shape(), Shape::new(1, 2));
+    assert_eq!(f.blob().as_bytes(), &[0, 255]);
+    assert_eq!(rest, &wire[n..]);
+    let (g, rest) = vcbn::take_from_bytes(rest, &Limits::DEFAULT).unwrap();
+    assert_eq!(g.header().dtype(), Dtype::U16);
+    assert_eq!(g.blob().iter().collect::<Vec<u16>>(), [2048]);
+    assert_eq!(rest, b"xy");
+
+    // Cut inside the second frame's blob.
+    wire.truncate(n + second.len() - 1);
+    let (_, rest) = vcbn::take_from_bytes(&wire, &Limits::DEFAULT).unwrap();
+    assert_eq!(
+        vcbn::take_from_bytes(rest, &Limits::DEFAULT).unwrap_err(),
+        Error::Truncated {
+            needed: second.len() as u64,
+            available: second.len() as u64 - 1
+        }
+    );
+}
+
+#[test]
+fn take_from_bytes_any_frame() {
+    use framewire::frame::{self, AnyFrame, Format};
+    let sac1 = sac::encode_to_vec(&[1], &[2], Shape::new(1, 1)).unwrap();
+    let p = Params::new(Dtype::U8, 0.0, 1.0);
+    let vcbn1 = vcbn::encode_to_vec(Samples::F32(&[1.0]), Shape::new(1, 1), &p).unwrap();
+    let mut wire = [sac1.as_slice(), &vcbn1, &sac1].concat();
+
+    let (a, rest) = frame::take_from_bytes(&wire, &Limits::DEFAULT).unwrap();
+    assert_eq!(a.format(), Format::Sac);
+    assert!(matches!(a, AnyFrame::Sac(f) if f.a_iter().eq([1])));
+    assert_eq!(rest.len(), vcbn1.len() + sac1.len());
+    let (b, rest) = frame::take_from_bytes(rest, &Limits::DEFAULT).unwrap();
+    assert_eq!(b.format(), Format::Vcbn);
+    assert!(matches!(b, AnyFrame::Vcbn(f) if f.blob().as_bytes() == [255]));
+    assert_eq!(rest, sac1.as_slice());
+    let (c, rest) = frame::take_from_bytes(rest, &Limits::DEFAULT).unwrap();
+    assert_eq!(c.format(), Format::Sac);
+    assert!(rest.is_empty());
+
+    // Cut inside the second frame.
+    wire.truncate(sac1.len() + vcbn1.len() - 1);
+    let (_, rest) = frame::take_from_bytes(&wire, &Limits::DEFAULT).unwrap();
+    assert_eq!(
+        frame::take_from_bytes(rest, &Limits::DEFAULT).unwrap_err(),
+        Error::Truncated {
+            needed: vcbn1.len() as u64,
+            available: vcbn1.len() as u64 - 1
+        }
+    );
+    // Too short to tell the format; not a magic at all.
+    assert_eq!(
+        frame::take_from_bytes(&wire[..3], &Limits::DEFAULT).unwrap_err(),
+        Error::Truncated {
+            needed: 4,
+            available: 3
+        }
+    );
+}
+
+#[test]
+fn decode_any_short_input_and_bad_magic() {
+    use framewire::frame;
+    assert_eq!(
+        frame::decode_any(b"SAC").unwrap_err(),
+        Error::Truncated {
+            needed: 4,
+            available: 3
+        }
+    );
+    assert_eq!(
+        frame::decode_any(&[]).unwrap_err(),
+        Error::Truncated {
+            needed: 4,
+            available: 0
+        }
+    );
+    let e = frame::decode_any(b"XXXX\x01\x00\x00\x00\x02{}").unwrap_err();
+    assert_eq!(
+        e,
+        Error::BadMagic {
+            found: *b"XXXX",
+            expected: "\"SAC1\", \"VCBN\", \"IMPK\" or \"CBIN\""
+        }
+    );
+    says(&e, &["bad magic", "\"XXXX\"", "SAC1", "VCBN"]);
+    // The re-export at the crate root is the same function.
+    assert_eq!(framewire::decode_any(b"XXXX").unwrap_err(), e);
+}
