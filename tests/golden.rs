@@ -1,51 +1,20 @@
 //! Golden vectors made by NumPy following the seed code (`tests/golden/gen.py`).
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{f32s, f64s, golden_bytes, i16s};
 use framewire::quant::{self, ComplexPart, Samples};
 use framewire::vcbn::{self, Dtype, Params};
-use framewire::{json, sac};
+use framewire::{json, sac, Shape};
 use serde_json::Value;
 
-fn golden(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(rel)
-}
-
-fn read(rel: &str) -> Vec<u8> {
-    fs::read(golden(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
 fn cases(rel: &str) -> Vec<Value> {
-    serde_json::from_slice::<Vec<Value>>(&read(rel)).unwrap()
+    serde_json::from_slice::<Vec<Value>>(&golden_bytes(rel)).unwrap()
 }
 
 fn bits(v: &Value) -> f64 {
     let s = v.as_str().unwrap().trim_start_matches("0x");
     f64::from_bits(u64::from_str_radix(s, 16).unwrap())
-}
-
-fn i16s(bytes: &[u8]) -> Vec<i16> {
-    bytes
-        .chunks_exact(2)
-        .map(|c| i16::from_le_bytes([c[0], c[1]]))
-        .collect()
-}
-
-fn f32s(bytes: &[u8]) -> Vec<f32> {
-    bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
-        .collect()
-}
-
-fn f64s(bytes: &[u8]) -> Vec<f64> {
-    bytes
-        .chunks_exact(8)
-        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-        .collect()
 }
 
 /// Compares byte strings, reporting the first difference instead of both dumps.
@@ -81,17 +50,18 @@ fn u16s(bytes: &[u8]) -> Vec<u16> {
 /// The seed's own test vector: a 2x3 sample, byte for byte.
 #[test]
 fn seed_sac_sample_byte_for_byte() {
-    let expected = read("sample.sac");
+    let expected = golden_bytes("sample.sac");
     // The hex is the seed's struct.pack('<4sBBBBIIII', ...) + payloads.
     assert_eq!(expected.len(), 24 + 12 + 12);
     let a = [0i16, 1, -1, 2, -2, 3];
     let b = [5i16, -5, 4, -4, 0, 1];
     let mut out = vec![0u8; sac::encoded_len(6, 6).unwrap()];
-    let n = sac::encode(&a, &b, 3, 2, &mut out).unwrap();
+    let n = sac::encode(&a, &b, Shape::new(2, 3), &mut out).unwrap();
     same_bytes(&out[..n], &expected, "sample.sac");
 
     let f = sac::decode(&expected).unwrap();
     assert_eq!((f.width(), f.height()), (3, 2));
+    assert_eq!(f.shape(), Shape::new(2, 3));
     assert_eq!(f.a_iter().take(3).collect::<Vec<_>>(), [0, 1, -1]);
     assert_eq!(f.b_iter().take(3).collect::<Vec<_>>(), [5, -5, 4]);
     assert_eq!(f.flags(), 0);
@@ -101,15 +71,12 @@ fn seed_sac_sample_byte_for_byte() {
 fn sac_cases_match_build_sac() {
     for c in cases("sac/cases.json") {
         let name = c["name"].as_str().unwrap();
-        let a = i16s(&read(&format!("sac/{name}.a.i16")));
-        let b = i16s(&read(&format!("sac/{name}.b.i16")));
-        let (w, h) = (
-            c["width"].as_u64().unwrap() as u32,
-            c["height"].as_u64().unwrap() as u32,
-        );
-        let expected = read(&format!("sac/{name}.sac"));
+        let a = i16s(&golden_bytes(&format!("sac/{name}.a.i16")));
+        let b = i16s(&golden_bytes(&format!("sac/{name}.b.i16")));
+        let shape = Shape::new(c["height"].as_u64().unwrap(), c["width"].as_u64().unwrap());
+        let expected = golden_bytes(&format!("sac/{name}.sac"));
         let mut out = vec![0u8; sac::encoded_len(a.len(), b.len()).unwrap()];
-        let n = sac::encode(&a, &b, w, h, &mut out).unwrap();
+        let n = sac::encode(&a, &b, shape, &mut out).unwrap();
         same_bytes(&out[..n], &expected, name);
 
         let f = sac::decode(&expected).unwrap();
@@ -124,7 +91,7 @@ fn sac_cases_match_build_sac() {
 
 fn load_input(c: &Value) -> (Vec<f32>, Vec<f64>) {
     let name = c["name"].as_str().unwrap();
-    let raw = read(&format!("vcbn/{name}.in"));
+    let raw = golden_bytes(&format!("vcbn/{name}.in"));
     match c["kind"].as_str().unwrap() {
         "f32" => (f32s(&raw), vec![]),
         "f64" => (vec![], f64s(&raw)),
@@ -139,16 +106,13 @@ fn vcbn_envelopes_byte_identical_to_numpy() {
     let mut parities = [0; 2];
     for c in &all {
         let name = c["name"].as_str().unwrap();
-        let expected = read(&format!("vcbn/{name}.vcbn"));
+        let expected = golden_bytes(&format!("vcbn/{name}.vcbn"));
         let dtype = match c["dtype"].as_str().unwrap() {
             "uint8" => Dtype::U8,
             _ => Dtype::U16,
         };
         let shape = c["shape"].as_array().unwrap();
-        let shape = [
-            shape[0].as_u64().unwrap() as usize,
-            shape[1].as_u64().unwrap() as usize,
-        ];
+        let shape = Shape::new(shape[0].as_u64().unwrap(), shape[1].as_u64().unwrap());
         let params = Params::new(dtype, bits(&c["vmin"]), bits(&c["vmax"]));
         let (f32_in, f64_in) = load_input(c);
         let samples = if f64_in.is_empty() {
@@ -156,7 +120,7 @@ fn vcbn_envelopes_byte_identical_to_numpy() {
         } else {
             Samples::F64(&f64_in)
         };
-        let len = vcbn::encoded_len([shape[0] as u64, shape[1] as u64], &params).unwrap();
+        let len = vcbn::encoded_len(shape, &params).unwrap();
         assert_eq!(len, expected.len(), "{name}: encoded_len");
         let mut out = vec![0u8; len];
         let n = vcbn::encode(samples, shape, &params, &mut out).unwrap();
@@ -169,12 +133,12 @@ fn vcbn_envelopes_byte_identical_to_numpy() {
         let f = vcbn::decode(&expected).unwrap();
         let h = f.header();
         assert_eq!(h.magic().as_str(), c["magic"].as_str().unwrap(), "{name}");
-        assert_eq!(h.header_len() as u64, c["header_len"].as_u64().unwrap());
-        parities[(h.header_len() % 2) as usize] += 1;
+        assert_eq!(h.json_len() as u64, c["header_len"].as_u64().unwrap());
+        parities[(h.json_len() % 2) as usize] += 1;
         assert_eq!(h.dtype(), dtype);
-        assert_eq!(h.shape(), [shape[0] as u64, shape[1] as u64]);
-        assert_eq!(h.vmin().to_bits(), params.vmin.to_bits(), "{name}: vmin");
-        assert_eq!(h.vmax().to_bits(), params.vmax.to_bits(), "{name}: vmax");
+        assert_eq!(h.shape(), shape);
+        assert_eq!(h.vmin().to_bits(), params.vmin().to_bits(), "{name}: vmin");
+        assert_eq!(h.vmax().to_bits(), params.vmax().to_bits(), "{name}: vmax");
         assert_eq!(h.resolution(), dtype.resolution());
         same_bytes(
             f.blob().as_bytes(),
@@ -190,12 +154,12 @@ fn vcbn_envelopes_byte_identical_to_numpy() {
 
 #[test]
 fn quantize_matches_numpy_on_random_bit_patterns() {
-    let src = f32s(&read("quant/input.f32"));
+    let src = f32s(&golden_bytes("quant/input.f32"));
     let nan_count = src.iter().filter(|x| x.is_nan()).count();
     assert!(nan_count > 5, "input holds NaN payloads");
     for c in cases("quant/cases.json") {
         let name = c["name"].as_str().unwrap();
-        let expected = read(&format!("quant/{name}.bin"));
+        let expected = golden_bytes(&format!("quant/{name}.bin"));
         let (lo, hi) = (bits(&c["vmin"]), bits(&c["vmax"]));
         if c["dtype"] == "uint8" {
             let mut q = vec![0u8; src.len()];
@@ -212,17 +176,17 @@ fn quantize_matches_numpy_on_random_bit_patterns() {
 
 #[test]
 fn complex_input_matches_numpy() {
-    let z = f32s(&read("vcbn/complex.in"));
+    let z = f32s(&golden_bytes("vcbn/complex.in"));
     let mut q = vec![0u16; z.len() / 2];
     quant::quantize_complex_u16(&z, ComplexPart::Real, -2.0, 2.0, &mut q).unwrap();
-    assert_eq!(q, u16s(&read("vcbn/complex_real_u16.levels")));
+    assert_eq!(q, u16s(&golden_bytes("vcbn/complex_real_u16.levels")));
     quant::quantize_complex_u16(&z, ComplexPart::Magnitude, 0.0, 3.0, &mut q).unwrap();
-    assert_eq!(q, u16s(&read("vcbn/complex_mag_u16.levels")));
+    assert_eq!(q, u16s(&golden_bytes("vcbn/complex_mag_u16.levels")));
 }
 
 #[test]
 fn float_writer_matches_python_json_dumps() {
-    let text = String::from_utf8(read("floats.txt")).unwrap();
+    let text = String::from_utf8(golden_bytes("floats.txt")).unwrap();
     let mut n = 0;
     let mut s = String::new();
     for line in text.lines() {
