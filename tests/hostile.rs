@@ -2,42 +2,15 @@
 //! 5,000-digit numbers, non-UTF-8 headers, overflowing shapes. Each must give
 //! its own typed error, quickly, with no panic and no deep recursion.
 
+mod common;
+
+use common::{blob_offset, sac_raw, vcbn_env, vcbn_raw};
 use framewire::vcbn::{self, Limits};
-use framewire::{json, sac, Error, Field};
+use framewire::{json, sac, Error, Field, Shape};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------
 // helpers
-
-fn sac_raw(len_a: u32, len_b: u32, width: u32, height: u32, payload: &[u8]) -> Vec<u8> {
-    let mut v = b"SAC1".to_vec();
-    v.extend_from_slice(&[0, 1, 2, 0]);
-    for x in [len_a, len_b, width, height] {
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v.extend_from_slice(payload);
-    v
-}
-
-fn vcbn_raw(json: &[u8], blob: &[u8]) -> Vec<u8> {
-    let mut v = b"VCBN\x01".to_vec();
-    v.extend_from_slice(&(json.len() as u32).to_be_bytes());
-    v.extend_from_slice(json);
-    if (9 + json.len()) % 2 == 1 {
-        v.push(0);
-    }
-    v.extend_from_slice(blob);
-    v
-}
-
-fn vcbn_env(json: &str, blob: &[u8]) -> Vec<u8> {
-    vcbn_raw(json.as_bytes(), blob)
-}
-
-/// Offset of the blob for a JSON of `len` bytes.
-fn blob_offset(len: usize) -> u64 {
-    9 + len as u64 + u64::from(len % 2 == 0)
-}
 
 /// Runs `f` on a thread with a 64 KiB stack: a recursive reader would
 /// overflow it long before 100,000 levels.
@@ -185,7 +158,7 @@ fn vcbn_header_len_u32_max_is_too_long() {
         vcbn::decode(&env).unwrap_err(),
         Error::HeaderTooLong {
             len: u64::from(u32::MAX),
-            limit: u64::from(vcbn::DEFAULT_MAX_HEADER_LEN)
+            limit: u64::from(vcbn::DEFAULT_MAX_JSON_LEN)
         }
     );
 }
@@ -195,7 +168,7 @@ fn vcbn_header_len_u32_max_within_a_raised_limit_is_truncated() {
     let mut env = b"VCBN\x01".to_vec();
     env.extend_from_slice(&u32::MAX.to_be_bytes());
     env.extend_from_slice(b"{}");
-    let limits = Limits::DEFAULT.with_max_header_len(u32::MAX);
+    let limits = Limits::DEFAULT.with_max_json_len(u32::MAX);
     // u32::MAX is odd, so 9 + len is even: no pad.
     assert_eq!(
         vcbn::decode_with(&env, &limits).unwrap_err(),
@@ -280,7 +253,7 @@ fn vcbn_zero_area_with_huge_dimension_decodes() {
     let json = r#"{"dtype":"uint16","shape":[18446744073709551615,0]}"#;
     let env = vcbn_env(json, &[]);
     let f = vcbn::decode(&env).unwrap();
-    assert_eq!(f.header().shape(), [u64::MAX, 0]);
+    assert_eq!(f.header().shape(), Shape::new(u64::MAX, 0));
     assert_eq!(f.header().elements(), 0);
     assert!(f.blob().is_empty());
 }
@@ -301,7 +274,7 @@ fn deep_arrays_inside_an_unknown_key() {
     small_stack(|| {
         let json = deep_header_inside_key("[", "]");
         let head = r#"{"dtype":"uint8","shape":[1,1],"a":"#.len() as u64;
-        let limits = Limits::DEFAULT.with_max_header_len(u32::MAX);
+        let limits = Limits::DEFAULT.with_max_json_len(u32::MAX);
         let env = vcbn_env(&json, &[0]);
         // Root object = depth 1, so the 32nd '[' (index 31) goes over 32.
         assert_eq!(
@@ -336,7 +309,7 @@ fn deep_objects_inside_an_unknown_key() {
         let json = deep_header_inside_key(r#"{"a":"#, "}");
         let head = r#"{"dtype":"uint8","shape":[1,1],"a":"#.len() as u64;
         let limits = Limits::DEFAULT
-            .with_max_header_len(u32::MAX)
+            .with_max_json_len(u32::MAX)
             .with_max_depth(200);
         // Depth 200 is reached at the 199th '{' (index 198, 5 bytes each);
         // the 200th goes over.
@@ -356,7 +329,7 @@ fn deep_mixed_nesting_at_max_depth_cap() {
         let json = deep_header_inside_key(r#"[{"k":"#, "}]");
         let head = r#"{"dtype":"uint8","shape":[1,1],"a":"#.len() as u64;
         let limits = Limits::DEFAULT
-            .with_max_header_len(u32::MAX)
+            .with_max_json_len(u32::MAX)
             .with_max_depth(u32::MAX); // clamped to 256
                                        // Containers after the root, 0-based c, sit at depth c + 2; the
                                        // unit "[{\"k\":" is 6 bytes with '[' (c = 2u) at +0 and '{'
@@ -377,7 +350,7 @@ fn deep_nesting_at_the_root_of_the_header() {
         // Root '[': the header must be an object, and that is what is said,
         // at once.
         let json = "[".repeat(DEEP);
-        let limits = Limits::DEFAULT.with_max_header_len(u32::MAX);
+        let limits = Limits::DEFAULT.with_max_json_len(u32::MAX);
         assert!(matches!(
             vcbn::decode_with(&vcbn_env(&json, &[]), &limits).unwrap_err(),
             Error::JsonSyntax { offset: 9, .. }
@@ -395,9 +368,9 @@ fn deep_nesting_at_the_root_of_the_header() {
             let cap = limit.min(json::MAX_DEPTH_CAP);
             let err = loop {
                 match r.next() {
-                    Ok(Some(_)) => {}
-                    Ok(None) => panic!("accepted"),
-                    Err(e) => break e,
+                    Some(Ok(_)) => {}
+                    None => panic!("accepted"),
+                    Some(Err(e)) => break e,
                 }
             };
             assert_eq!(
@@ -419,7 +392,7 @@ fn deep_nesting_under_shape_is_a_bad_shape() {
             r#"{{"dtype":"uint8","shape":{}}}"#,
             "[".repeat(DEEP) + &"]".repeat(DEEP)
         );
-        let limits = Limits::DEFAULT.with_max_header_len(u32::MAX);
+        let limits = Limits::DEFAULT.with_max_json_len(u32::MAX);
         let e = vcbn::decode_with(&vcbn_env(&json, &[]), &limits).unwrap_err();
         assert!(
             matches!(e, Error::BadShape { offset, .. } if offset == 9 + 26),
@@ -435,8 +408,8 @@ fn skip_value_on_deep_input_with_raised_limit_is_iterative() {
         let n = json::MAX_DEPTH_CAP as usize - 1;
         let doc = format!(r#"{{"a":{}{},"b":1}}"#, "[".repeat(n), "]".repeat(n));
         let mut r = json::Reader::new(&doc, json::MAX_DEPTH_CAP);
-        r.next().unwrap(); // {
-        r.next().unwrap(); // "a"
+        r.next().transpose().unwrap(); // {
+        r.next().transpose().unwrap(); // "a"
         let (s, e) = r.skip_value().unwrap();
         assert_eq!((s, e), (5, 5 + 2 * n));
         assert!(matches!(
@@ -499,7 +472,7 @@ fn a_million_digit_number_is_refused_quickly() {
     // Linear scan, no quadratic behaviour, no big-number arithmetic.
     let digits = "9".repeat(1_000_000);
     let json = format!(r#"{{"dtype":"uint8","shape":[1,1],"x":{digits}}}"#);
-    let limits = Limits::DEFAULT.with_max_header_len(u32::MAX);
+    let limits = Limits::DEFAULT.with_max_json_len(u32::MAX);
     let t = std::time::Instant::now();
     assert!(matches!(
         vcbn::decode_with(&vcbn_env(&json, &[0]), &limits).unwrap_err(),
@@ -530,7 +503,7 @@ fn huge_exponents_do_not_hang() {
     let json = r#"{"dtype":"uint8","shape":[0e99999999999999999999,5]}"#;
     assert_eq!(
         vcbn::decode(&vcbn_env(json, &[])).unwrap().header().shape(),
-        [0, 5]
+        Shape::new(0, 5)
     );
     // vmin/vmax beyond f64 read as infinities, like Python's float().
     let json = r#"{"dtype":"uint8","shape":[1,1],"vmin":-1e999,"vmax":1e999}"#;
@@ -560,7 +533,7 @@ fn header_not_utf8_reports_first_bad_byte() {
         json.extend_from_slice(bad);
         json.extend_from_slice(b"\"}");
         assert_eq!(
-            vcbn::decode(&vcbn_raw(&json, &[0])).unwrap_err(),
+            vcbn::decode(&vcbn_raw(b"VCBN", 1, &json, &[0])).unwrap_err(),
             Error::HeaderNotUtf8 { offset: 9 + at },
             "{bad:x?}"
         );
@@ -573,12 +546,12 @@ fn header_not_utf8_at_the_very_end() {
     let mut json = br#"{"dtype":"uint8","shape":[1,1]}"#.to_vec();
     json.push(0xe2);
     assert_eq!(
-        vcbn::decode(&vcbn_raw(&json, &[0])).unwrap_err(),
+        vcbn::decode(&vcbn_raw(b"VCBN", 1, &json, &[0])).unwrap_err(),
         Error::HeaderNotUtf8 { offset: 9 + 31 }
     );
     // And at the very start.
     assert_eq!(
-        vcbn::decode(&vcbn_raw(b"\xfe{}", &[])).unwrap_err(),
+        vcbn::decode(&vcbn_raw(b"VCBN", 1, b"\xfe{}", &[])).unwrap_err(),
         Error::HeaderNotUtf8 { offset: 9 }
     );
 }
@@ -608,7 +581,7 @@ fn a_long_string_and_many_unknown_keys_decode() {
         json.push_str(&format!(r#""k{i}":[{i},"\u00e9",{{"n":null}}],"#));
     }
     json.push_str(&format!(r#""s":"{}"}}"#, "x\\n".repeat(20_000)));
-    let limits = Limits::DEFAULT.with_max_header_len(u32::MAX);
+    let limits = Limits::DEFAULT.with_max_json_len(u32::MAX);
     let env = vcbn_env(&json, &[4, 5]);
     let f = vcbn::decode_with(&env, &limits).unwrap();
     assert_eq!(f.blob().as_bytes(), &[4, 5]);
@@ -622,7 +595,7 @@ fn valid_vcbn() -> Vec<u8> {
     let p = vcbn::Params::new(vcbn::Dtype::U16, -1.0, 1.0);
     let n = vcbn::encode(
         [0.0f32, 0.5, -0.5, 1.0, f32::NAN, -1.0][..].into(),
-        [2, 3],
+        Shape::new(2, 3),
         &p,
         &mut buf,
     )
@@ -636,8 +609,7 @@ fn valid_sac() -> Vec<u8> {
     sac::encode(
         &[1, 2, 3, 4, 5, 6],
         &[-1, -2, -3, -4, -5, -6],
-        3,
-        2,
+        Shape::new(2, 3),
         &mut buf,
     )
     .unwrap();
@@ -651,9 +623,13 @@ fn decode_all(bytes: &[u8]) {
     let _ = vcbn::decode_with(bytes, &Limits::DEFAULT.with_max_depth(3));
     let _ = vcbn::Prefix::parse(bytes, &Limits::DEFAULT);
     let _ = vcbn::Header::parse_json(bytes, &Limits::DEFAULT);
+    let _ = vcbn::take_from_bytes(bytes, &Limits::DEFAULT);
+    let _ = sac::take_from_bytes(bytes);
+    let _ = framewire::frame::decode_any(bytes);
+    let _ = framewire::frame::take_from_bytes(bytes, &Limits::DEFAULT);
     if let Ok(s) = std::str::from_utf8(bytes) {
         let mut r = json::Reader::new(s, 8);
-        while let Ok(Some(_)) = r.next() {}
+        while let Some(Ok(_)) = r.next() {}
     }
 }
 
@@ -698,7 +674,7 @@ proptest! {
         let json = format!(r#"{{"dtype":"uint8","shape":[1,1],"x":{s}}}"#);
         let _ = vcbn::decode(&vcbn_env(&json, &[0]));
         let mut r = json::Reader::new(&s, 4);
-        while let Ok(Some(item)) = r.next() {
+        while let Some(Ok(item)) = r.next() {
             if let json::Token::Number(n) = item.token {
                 let _ = n.to_u64();
                 let _ = n.to_f64();
