@@ -22,7 +22,12 @@ echo "== npm ci (tests/browser)"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== building the demo and the CLI (release)"
-cargo build --quiet --release --features cli --bin framewire --example demo
+# Two invocations: the demo (its own package, framewire-demo) links the
+# library without the cli feature, as `cargo run --release -p framewire-demo`
+# does.
+cargo build --quiet --release --features cli --bin framewire
+cargo build --quiet --release -p framewire-demo
+demo="$target/release/framewire-demo"
 
 work="$(mktemp -d)"
 server_pid=""
@@ -34,7 +39,7 @@ trap cleanup EXIT
 
 echo "== starting the demo server"
 # A fresh temp dir: the demo generates its image folder there.
-TMPDIR="$work" "$target/release/examples/demo" --port 0 >"$work/server.log" 2>&1 &
+TMPDIR="$work" "$demo" --port 0 >"$work/server.log" 2>&1 &
 server_pid=$!
 url=""
 for _ in $(seq 1 300); do
@@ -59,7 +64,7 @@ echo "== screenshot: $target/browser/screenshot.png"
 
 echo "== the port: PORT from the environment, --port over it, a bad PORT refused"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-TMPDIR="$work" PORT="$port" "$target/release/examples/demo" >"$work/port.log" 2>&1 &
+TMPDIR="$work" PORT="$port" "$demo" >"$work/port.log" 2>&1 &
 port_pid=$!
 ok=""
 for _ in $(seq 1 100); do
@@ -70,7 +75,7 @@ kill "$port_pid" 2>/dev/null || true; wait "$port_pid" 2>/dev/null || true
 [ -n "$ok" ] || { cat "$work/port.log" >&2; echo "browser: PORT=$port was not served" >&2; exit 1; }
 echo "   PORT=$port: served"
 # --port wins over a PORT that is not a port number.
-TMPDIR="$work" PORT=not-a-port "$target/release/examples/demo" --port 0 >"$work/port2.log" 2>&1 &
+TMPDIR="$work" PORT=not-a-port "$demo" --port 0 >"$work/port2.log" 2>&1 &
 port_pid=$!
 ok=""
 for _ in $(seq 1 100); do
@@ -81,7 +86,7 @@ kill "$port_pid" 2>/dev/null || true; wait "$port_pid" 2>/dev/null || true
 [ -n "$ok" ] || { cat "$work/port2.log" >&2; echo "browser: --port 0 did not win over PORT" >&2; exit 1; }
 echo "   --port 0 over PORT=not-a-port: served"
 set +e
-PORT=not-a-port "$target/release/examples/demo" >"$work/port3.log" 2>&1
+PORT=not-a-port "$demo" >"$work/port3.log" 2>&1
 rc=$?
 set -e
 if [ "$rc" != 2 ] || ! grep -q "not-a-port" "$work/port3.log"; then

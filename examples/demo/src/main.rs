@@ -2,7 +2,7 @@
 //! and a folder of images served CDN-style with their SAC companions.
 //!
 //! ```text
-//! cargo run --release --example demo [-- --port 8765 --host 127.0.0.1 --images DIR]
+//! cargo run --release -p framewire-demo [-- --port 8765 --host 127.0.0.1 --images DIR]
 //! ```
 //!
 //! Then open <http://localhost:8765>. The port comes from `--port`, else the
@@ -35,10 +35,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-const INDEX_HTML: &str = include_str!("static/index.html");
-const APP_JS: &str = include_str!("static/app.js");
-const FRAMEWIRE_JS: &str = include_str!("static/framewire.js");
-const STYLE_CSS: &str = include_str!("static/style.css");
+const INDEX_HTML: &str = include_str!("../static/index.html");
+const APP_JS: &str = include_str!("../static/app.js");
+const FRAMEWIRE_JS: &str = include_str!("../static/framewire.js");
+const STYLE_CSS: &str = include_str!("../static/style.css");
 
 const DEFAULT_PORT: u16 = 8765;
 
