@@ -47,9 +47,7 @@ fn bench_encode(c: &mut Criterion) {
         configure(&mut g, side);
         g.throughput(Throughput::Bytes((4 * n) as u64));
         g.bench_function(BenchmarkId::new("framewire", label(side)), |b| {
-            b.iter(|| {
-                vcbn::encode(Samples::F32(black_box(&src)), shape, &p, &mut out).unwrap()
-            })
+            b.iter(|| vcbn::encode(Samples::F32(black_box(&src)), shape, &p, &mut out).unwrap())
         });
         g.bench_function(BenchmarkId::new("memcpy_input", label(side)), |b| {
             b.iter(|| {

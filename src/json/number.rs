@@ -113,7 +113,7 @@ impl<'a> Number<'a> {
 /// Parses number text in JSON grammar (or one of Python's `NaN`,
 /// `Infinity`, `-Infinity`) into the nearest `f64`: correctly rounded, ties
 /// to even, `±inf` beyond the range and `±0` below it, as Python's `float()`
-/// and `json.loads` read it. Any length is accepted here (the [`Reader`]
+/// and `json.loads` read it. Any length is accepted here (the [`Reader`](super::Reader)
 /// limits tokens to [`MAX_NUMBER_LEN`](super::MAX_NUMBER_LEN)). `None` if `text` is not such a number.
 ///
 /// ```

@@ -1,6 +1,6 @@
 //! Quantization of float samples to VCBN levels, bit-exact with NumPy's
 //! reference code (shown in
-//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#quantization)),
+//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#4-quantization)),
 //! and the inverse for viewers.
 //!
 //! For a sample `x` (f32; f64 samples are first rounded to f32, as
@@ -298,7 +298,9 @@ pub fn quantize_complex_u8(
 
 /// The inverse map for viewers: `x' = vmin + q * ((vmax - vmin) / resolution)`,
 /// computed in f64 and rounded to f32. For a finite `x` in `[vmin, vmax]`,
-/// `|x' - x| <= (vmax - vmin) / resolution`.
+/// `|x' - x|` is at most one step, `(vmax - vmin) / resolution`, plus the
+/// rounding of the f32 arithmetic of quantization (the tests check
+/// `step + 8·2⁻²⁴·(|x| + |vmin| + |vmax|)`; `docs/FORMATS.md` §4.3).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Dequantizer {

@@ -1,6 +1,6 @@
 //! SAC v1: a 24-byte little-endian header, then two `int16` arrays, for
 //! CDN delivery as `*.sac` files next to an image. Every byte and rule is in
-//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#sac-v1).
+//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#2-sac-v1).
 //!
 //! ```text
 //! off size field

@@ -1,5 +1,5 @@
 //! Streams of frames: a push decoder for any chunking. The rules are in
-//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#streams-of-frames).
+//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#5-streams-of-frames).
 //!
 //! Firmware writes SAC and VCBN frames back to back on one byte link; a
 //! receiver reads the link in chunks of any size. [`Decoder`] takes those

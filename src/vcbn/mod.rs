@@ -1,6 +1,6 @@
 //! The VCBN envelope v1: a quantized 2-D array with a JSON header, for
 //! WebSockets to a canvas. Every byte and rule is in
-//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#vcbn-envelope-v1).
+//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#3-the-vcbn-envelope-v1).
 //!
 //! ```text
 //! MAGIC(4) "VCBN" | VERSION(1) = 1 | HEADER_LEN(4, u32 BE) | HEADER_JSON | PAD | BLOB

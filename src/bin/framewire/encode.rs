@@ -1,5 +1,5 @@
 //! `framewire encode sac|vcbn`: `.npy` arrays into a SAC or VCBN file, with
-//! the library's encoders (byte-identical to the seeds' Python).
+//! the library's encoders (byte-identical to the Python reference encoders in docs/FORMATS.md).
 
 use std::path::Path;
 
