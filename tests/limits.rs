@@ -3,22 +3,14 @@
 //! `json::MAX_DEPTH_CAP`) and `json::MAX_NUMBER_LEN`, with the defaults and
 //! with configured values.
 
+mod common;
+
+use common::vcbn_env;
 use framewire::vcbn::{self, Limits};
-use framewire::{json, Error};
+use framewire::{json, Error, Shape};
 
 // ---------------------------------------------------------------------------
 // helpers
-
-fn vcbn_env(json: &str, blob: &[u8]) -> Vec<u8> {
-    let mut v = b"VCBN\x01".to_vec();
-    v.extend_from_slice(&(json.len() as u32).to_be_bytes());
-    v.extend_from_slice(json.as_bytes());
-    if (9 + json.len()) % 2 == 1 {
-        v.push(0);
-    }
-    v.extend_from_slice(blob);
-    v
-}
 
 const BASE: &str = r#"{"dtype":"uint8","shape":[1,2],"vmin":-1.5,"vmax":2.5"#;
 const BLOB: [u8; 2] = [17, 250];
@@ -60,7 +52,7 @@ fn header_of_object_depth(depth: u32) -> (String, usize) {
 #[track_caller]
 fn decodes(env: &[u8], limits: &Limits) {
     let f = vcbn::decode_with(env, limits).unwrap();
-    assert_eq!(f.header().shape(), [1, 2]);
+    assert_eq!(f.header().shape(), Shape::new(1, 2));
     assert_eq!(f.blob().as_bytes(), &BLOB);
 }
 
@@ -69,46 +61,45 @@ fn decodes(env: &[u8], limits: &Limits) {
 
 #[test]
 fn default_limits() {
-    assert_eq!(vcbn::DEFAULT_MAX_HEADER_LEN, 65536);
+    assert_eq!(vcbn::DEFAULT_MAX_JSON_LEN, 65536);
     assert_eq!(vcbn::DEFAULT_MAX_DEPTH, 32);
     assert_eq!(vcbn::DEFAULT_MAX_DEPTH, json::DEFAULT_MAX_DEPTH);
     assert_eq!(json::MAX_DEPTH_CAP, 256);
+    assert_eq!(vcbn::MAX_DEPTH_CAP, json::MAX_DEPTH_CAP);
     assert_eq!(json::MAX_NUMBER_LEN, 512);
     let d = Limits::default();
     assert_eq!(d, Limits::DEFAULT);
-    assert_eq!(d.max_header_len(), vcbn::DEFAULT_MAX_HEADER_LEN);
+    assert_eq!(d.max_json_len(), vcbn::DEFAULT_MAX_JSON_LEN);
     assert_eq!(d.max_depth(), vcbn::DEFAULT_MAX_DEPTH);
 }
 
 #[test]
 fn limits_builders() {
-    let l = Limits::DEFAULT.with_max_header_len(7).with_max_depth(9);
-    assert_eq!((l.max_header_len(), l.max_depth()), (7, 9));
+    let l = Limits::DEFAULT.with_max_json_len(7).with_max_depth(9);
+    assert_eq!((l.max_json_len(), l.max_depth()), (7, 9));
     assert_eq!(Limits::DEFAULT.with_max_depth(256).max_depth(), 256);
     assert_eq!(Limits::DEFAULT.with_max_depth(257).max_depth(), 256);
     assert_eq!(Limits::DEFAULT.with_max_depth(u32::MAX).max_depth(), 256);
     assert_eq!(Limits::DEFAULT.with_max_depth(0).max_depth(), 0);
     assert_eq!(
-        Limits::DEFAULT
-            .with_max_header_len(u32::MAX)
-            .max_header_len(),
+        Limits::DEFAULT.with_max_json_len(u32::MAX).max_json_len(),
         u32::MAX
     );
 }
 
 // ---------------------------------------------------------------------------
-// max_header_len
+// max_json_len
 
 #[test]
 fn header_len_at_default_limit_decodes_one_over_fails() {
-    let at = header_of_len(vcbn::DEFAULT_MAX_HEADER_LEN as usize);
+    let at = header_of_len(vcbn::DEFAULT_MAX_JSON_LEN as usize);
     decodes(&vcbn_env(&at, &BLOB), &Limits::DEFAULT);
     let env = vcbn_env(&at, &BLOB);
     let f = vcbn::decode(&env).unwrap();
-    assert_eq!(f.header().header_len(), 65536);
+    assert_eq!(f.header().json_len(), 65536);
     assert_eq!(f.header().blob_offset(), 9 + 65536 + 1);
 
-    let over = header_of_len(vcbn::DEFAULT_MAX_HEADER_LEN as usize + 1);
+    let over = header_of_len(vcbn::DEFAULT_MAX_JSON_LEN as usize + 1);
     let e = vcbn::decode(&vcbn_env(&over, &BLOB)).unwrap_err();
     assert_eq!(
         e,
@@ -124,7 +115,7 @@ fn header_len_at_default_limit_decodes_one_over_fails() {
 #[test]
 fn header_len_at_custom_limits() {
     for limit in [BASE.len() as u32 + 1, 64, 255, 256, 1000, 70_000] {
-        let limits = Limits::DEFAULT.with_max_header_len(limit);
+        let limits = Limits::DEFAULT.with_max_json_len(limit);
         let at = header_of_len(limit as usize);
         decodes(&vcbn_env(&at, &BLOB), &limits);
         let over = header_of_len(limit as usize + 1);
@@ -139,7 +130,7 @@ fn header_len_at_custom_limits() {
         assert_eq!(
             vcbn::Prefix::parse(&vcbn_env(&at, &BLOB), &limits)
                 .unwrap()
-                .header_len(),
+                .json_len(),
             limit
         );
     }
@@ -147,7 +138,7 @@ fn header_len_at_custom_limits() {
 
 #[test]
 fn header_len_limit_zero() {
-    let limits = Limits::DEFAULT.with_max_header_len(0);
+    let limits = Limits::DEFAULT.with_max_json_len(0);
     // HEADER_LEN 0 passes the limit and then fails as JSON (an empty header).
     let e = vcbn::decode_with(&vcbn_env("", &[]), &limits).unwrap_err();
     assert!(matches!(e, Error::JsonSyntax { offset: 9, .. }), "{e:?}");
@@ -159,12 +150,12 @@ fn header_len_limit_zero() {
 
 #[test]
 fn header_len_limit_u32_max() {
-    let limits = Limits::DEFAULT.with_max_header_len(u32::MAX);
+    let limits = Limits::DEFAULT.with_max_json_len(u32::MAX);
     let mut env = b"VCBN\x01".to_vec();
     env.extend_from_slice(&u32::MAX.to_be_bytes());
     // Accepted by the prefix check, then truncated.
     assert_eq!(
-        vcbn::Prefix::parse(&env, &limits).unwrap().header_len(),
+        vcbn::Prefix::parse(&env, &limits).unwrap().json_len(),
         u32::MAX
     );
     assert_eq!(
@@ -278,7 +269,7 @@ fn reader_depth_clamped_to_cap() {
         let ok = format!("{}0{}", "[".repeat(e), "]".repeat(e));
         let mut r = json::Reader::new(&ok, requested);
         let mut n = 0;
-        while r.next().unwrap().is_some() {
+        while r.next().transpose().unwrap().is_some() {
             n += 1;
             assert!(r.depth() <= effective);
         }
@@ -286,10 +277,10 @@ fn reader_depth_clamped_to_cap() {
         let over = "[".repeat(effective as usize + 1);
         let mut r = json::Reader::new(&over, requested);
         for _ in 0..effective {
-            r.next().unwrap();
+            r.next().transpose().unwrap();
         }
         assert_eq!(
-            r.next().unwrap_err(),
+            r.next().transpose().unwrap_err(),
             Error::JsonTooDeep {
                 offset: u64::from(effective),
                 limit: effective
@@ -365,7 +356,7 @@ fn number_at_max_len_keeps_its_value() {
     let json = format!(r#"{{"dtype":"uint16","shape":[1,{long_4096}],"resolution":{long_4096}}}"#);
     let env = vcbn_env(&json, &vec![0; 8192]);
     let f = vcbn::decode(&env).unwrap();
-    assert_eq!(f.header().shape(), [1, 4096]);
+    assert_eq!(f.header().shape(), Shape::new(1, 4096));
     assert_eq!(f.header().resolution(), 4096);
     // vmin = 0.00...0125 (512 chars): the tiny value is read exactly as f64 parsing does.
     let tiny = format!("0.{}125", "0".repeat(m - 5));
@@ -386,16 +377,16 @@ fn reader_number_len_limit() {
     let m = json::MAX_NUMBER_LEN;
     let ok = format!("[{}]", "9".repeat(m));
     let mut r = json::Reader::new(&ok, 4);
-    r.next().unwrap();
+    r.next().transpose().unwrap();
     match r.next().unwrap().unwrap().token {
         json::Token::Number(n) => assert_eq!(n.as_str().len(), m),
         t => panic!("{t:?}"),
     }
     let bad = format!("[{}]", "9".repeat(m + 1));
     let mut r = json::Reader::new(&bad, 4);
-    r.next().unwrap();
+    r.next().transpose().unwrap();
     assert_eq!(
-        r.next().unwrap_err(),
+        r.next().transpose().unwrap_err(),
         Error::JsonNumberTooLong {
             offset: 1,
             limit: m as u32
