@@ -220,12 +220,8 @@ pub fn ensure_demo_images(dir: &Path) -> std::io::Result<()> {
         write_atomic(&dir.join(name), &png(&render(paint, true))?)?;
         if with_sac {
             let (a, b) = sobel(&render(paint, false));
-            let len =
-                framewire::sac::encoded_len(a.len(), b.len()).map_err(std::io::Error::other)?;
-            let mut sac = vec![0u8; len];
-            let n = framewire::sac::encode(&a, &b, W as u32, H as u32, &mut sac)
+            let sac = framewire::sac::encode_to_vec(&a, &b, framewire::Shape::from([H, W]))
                 .map_err(std::io::Error::other)?;
-            sac.truncate(n);
             write_atomic(&dir.join(format!("{name}.sac")), &sac)?;
             write_atomic(&dir.join(format!("{name}.sac.br")), &brotli(&sac)?)?;
             write_atomic(&dir.join(format!("{name}.sac.gz")), &gzip(&sac)?)?;

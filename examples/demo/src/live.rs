@@ -69,12 +69,7 @@ fn encode(
     shape: [usize; 2],
     params: &Params,
 ) -> Result<Bytes, framewire::Error> {
-    let [h, w] = shape;
-    let len = vcbn::encoded_len([h as u64, w as u64], params)?;
-    let mut buf = vec![0u8; len];
-    let n = vcbn::encode(samples, shape, params, &mut buf)?;
-    buf.truncate(n);
-    Ok(Bytes::from(buf))
+    vcbn::encode_to_vec(samples, shape.into(), params).map(Bytes::from)
 }
 
 /// The animated pattern at time `t` (seconds): two moving point sources
@@ -473,7 +468,7 @@ async fn set_array(
 }
 
 /// The frames `/stream?n=N` sends: animation frames, and every fifth a SAC
-/// frame (the seed's 2x3 test vector).
+/// frame (the 2x3 sample of docs/FORMATS.md).
 fn stream_frames(n: usize) -> Vec<Bytes> {
     let params = Live::anim_params();
     let mut buf = Vec::new();
@@ -481,9 +476,8 @@ fn stream_frames(n: usize) -> Vec<Bytes> {
         .filter_map(|i| {
             if i % 5 == 4 {
                 let (a, b) = ([0i16, 1, -1, 2, -2, 3], [5i16, -5, 4, -4, 0, 1]);
-                let mut out = vec![0u8; framewire::sac::encoded_len(6, 6).ok()?];
-                framewire::sac::encode(&a, &b, 3, 2, &mut out).ok()?;
-                Some(Bytes::from(out))
+                let out = framewire::sac::encode_to_vec(&a, &b, framewire::Shape::new(2, 3));
+                out.ok().map(Bytes::from)
             } else {
                 pattern(i as f32 / 30.0, &mut buf);
                 encode(Samples::F32(&buf), ANIM_SHAPE, &params).ok()

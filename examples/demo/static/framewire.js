@@ -10,7 +10,7 @@
 //   readFrames(stream)     -> async generator of frames from a fetch() body (SAC and VCBN, mixed)
 //
 // `buf` is an ArrayBuffer or any ArrayBuffer view (Uint8Array, DataView,
-// Node's Buffer). The rules are those of the Rust crate (SPEC §1, §2), checked
+// Node's Buffer). The rules are those of the Rust crate (docs/FORMATS.md §2, §3), checked
 // in the same order, and every bad input throws a `FramewireError` (an
 // `Error`) whose message is the Rust decoder's message for the same input:
 // what is wrong and at which byte offset.
