@@ -2,9 +2,11 @@
 //! prefixes and trailing bytes, the dequantization error bound, and liberal
 //! decoding of headers written in every way the SPEC allows.
 
+mod common;
+
 use framewire::quant::{self, Samples};
-use framewire::vcbn::{self, Dtype, Endianness, Levels, Magic, Order, Params};
-use framewire::{json, sac, Error};
+use framewire::vcbn::{self, Dtype, Endianness, Levels, Limits, Magic, Order, Params};
+use framewire::{json, sac, Error, Shape};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------
@@ -19,15 +21,13 @@ fn f64_text(x: f64) -> String {
 /// The seed's Python `build_sac`, written independently:
 /// `struct.pack('<4sBBBBIIII', b'SAC1', 0, 1, 2, 0, la, lb, w, h) + a + b`.
 fn build_sac(a: &[i16], b: &[i16], w: u32, h: u32) -> Vec<u8> {
-    let mut v = b"SAC1".to_vec();
-    v.extend_from_slice(&[0, 1, 2, 0]);
-    for x in [a.len() as u32, b.len() as u32, w, h] {
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    for x in a.iter().chain(b) {
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v
+    let payload: Vec<u8> = a.iter().chain(b).flat_map(|x| x.to_le_bytes()).collect();
+    common::sac_raw(a.len() as u32, b.len() as u32, w, h, &payload)
+}
+
+/// The shape of a SAC header's `width` and `height` fields.
+fn sac_shape(w: u32, h: u32) -> Shape {
+    Shape::new(u64::from(h), u64::from(w))
 }
 
 /// The canonical header JSON of SPEC §2, written independently of the
@@ -47,19 +47,6 @@ fn canonical_json(dtype: Dtype, shape: [usize; 2], vmin: f64, vmax: f64) -> Stri
     )
 }
 
-/// An envelope around a header text and blob, pad by the SPEC rule.
-fn envelope(magic: &[u8; 4], version: u8, json: &str, blob: &[u8]) -> Vec<u8> {
-    let mut v = magic.to_vec();
-    v.push(version);
-    v.extend_from_slice(&(json.len() as u32).to_be_bytes());
-    v.extend_from_slice(json.as_bytes());
-    if (9 + json.len()) % 2 == 1 {
-        v.push(0);
-    }
-    v.extend_from_slice(blob);
-    v
-}
-
 /// Quantizes with the public kernels into little-endian blob bytes.
 fn reference_blob(samples: &[f32], dtype: Dtype, vmin: f64, vmax: f64) -> Vec<u8> {
     match dtype {
@@ -77,7 +64,8 @@ fn reference_blob(samples: &[f32], dtype: Dtype, vmin: f64, vmax: f64) -> Vec<u8
 }
 
 fn encode_vcbn(samples: Samples<'_>, shape: [usize; 2], p: &Params) -> Vec<u8> {
-    let len = vcbn::encoded_len([shape[0] as u64, shape[1] as u64], p).unwrap();
+    let shape = Shape::from(shape);
+    let len = vcbn::encoded_len(shape, p).unwrap();
     let mut buf = vec![0xEEu8; len + 7];
     let n = vcbn::encode(samples, shape, p, &mut buf).unwrap();
     assert_eq!(n, len);
@@ -157,7 +145,7 @@ proptest! {
         let len = sac::encoded_len(a.len(), b.len()).unwrap();
         prop_assert_eq!(len, 24 + 2 * a.len() + 2 * b.len());
         let mut buf = vec![0xEEu8; len + 3];
-        let n = sac::encode(&a, &b, w, h, &mut buf).unwrap();
+        let n = sac::encode(&a, &b, sac_shape(w, h), &mut buf).unwrap();
         prop_assert_eq!(n, len);
         prop_assert!(buf[n..].iter().all(|&x| x == 0xEE));
         let bytes = &buf[..n];
@@ -165,6 +153,7 @@ proptest! {
 
         let f = sac::decode(bytes).unwrap();
         prop_assert_eq!((f.width(), f.height()), (w, h));
+        prop_assert_eq!(f.shape(), sac_shape(w, h));
         prop_assert_eq!(f.flags(), 0);
         prop_assert_eq!(f.header().reserved, 0);
         prop_assert_eq!(f.header().length_a() as usize, a.len());
@@ -184,7 +173,7 @@ proptest! {
             prop_assert_eq!(native, &a[..]);
         }
         // Header::new agrees with what the encoder wrote.
-        let header = sac::Header::new(a.len(), b.len(), w, h).unwrap();
+        let header = sac::Header::new(a.len(), b.len(), sac_shape(w, h)).unwrap();
         prop_assert_eq!(&header.to_bytes()[..], &bytes[..24]);
 
         // Every strict prefix is truncated; one more byte is trailing.
@@ -220,7 +209,9 @@ proptest! {
             length_b: lb as u64,
         };
         let mut buf = vec![0u8; 24 + 2 * (la + lb)];
-        prop_assert_eq!(sac::encode(&a, &b, w, h, &mut buf).unwrap_err(), want);
+        prop_assert_eq!(sac::encode(&a, &b, sac_shape(w, h), &mut buf).unwrap_err(), want);
+        #[cfg(feature = "alloc")]
+        prop_assert_eq!(sac::encode_to_vec(&a, &b, sac_shape(w, h)), Err(want));
         // The same file with the shape forced into the header is refused on decode.
         prop_assert_eq!(sac::decode(&build_sac(&a, &b, w, h)).unwrap_err(), want);
     }
@@ -239,11 +230,13 @@ proptest! {
         // The exact canonical bytes.
         let json = canonical_json(dtype, [h, w], vmin, vmax);
         let blob = reference_blob(&samples, dtype, vmin, vmax);
-        prop_assert_eq!(&bytes, &envelope(b"VCBN", 1, &json, &blob));
-        let head = vcbn::header_len_total([h as u64, w as u64], &p).unwrap();
+        prop_assert_eq!(&bytes, &common::vcbn_env(&json, &blob));
+        let enc = vcbn::Encoder::new(Shape::from([h, w]), p).unwrap();
+        let head = enc.blob_offset();
         prop_assert_eq!(head, n - blob.len());
         prop_assert_eq!(head % 2, 0, "the blob starts on a 2-byte boundary");
-        prop_assert_eq!(vcbn::header_json_len([h as u64, w as u64], &p).unwrap(), json.len());
+        prop_assert_eq!(enc.json_len() as usize, json.len());
+        prop_assert_eq!(head as u64, common::blob_offset(json.len()));
 
         // Decode: every field back.
         let f = vcbn::decode(&bytes).unwrap();
@@ -251,13 +244,13 @@ proptest! {
         prop_assert_eq!(hd.magic(), Magic::Vcbn);
         prop_assert_eq!(hd.version(), 1);
         prop_assert_eq!(hd.dtype(), dtype);
-        prop_assert_eq!(hd.shape(), [h as u64, w as u64]);
+        prop_assert_eq!(hd.shape(), Shape::from([h, w]));
         prop_assert_eq!(hd.endianness(), Endianness::Little);
         prop_assert_eq!(hd.order(), Order::C);
         prop_assert_eq!(hd.resolution(), dtype.resolution());
         prop_assert_eq!(hd.vmin().to_bits(), vmin.to_bits());
         prop_assert_eq!(hd.vmax().to_bits(), vmax.to_bits());
-        prop_assert_eq!(hd.header_len() as usize, json.len());
+        prop_assert_eq!(hd.json_len() as usize, json.len());
         prop_assert_eq!(hd.elements(), (h * w) as u64);
         prop_assert_eq!(hd.blob_len(), blob.len() as u64);
         prop_assert_eq!(hd.frame_len(), n as u64);
@@ -270,7 +263,7 @@ proptest! {
 
         // decode -> encode_levels gives the same bytes.
         let mut again = vec![0u8; n];
-        let m = vcbn::encode_levels(Levels::Blob(f.blob()), [h, w], hd.vmin(), hd.vmax(), &mut again).unwrap();
+        let m = vcbn::encode_levels(Levels::Blob(f.blob()), hd.shape(), hd.vmin(), hd.vmax(), &mut again).unwrap();
         prop_assert_eq!(m, n);
         prop_assert_eq!(&again, &bytes);
 
@@ -300,6 +293,119 @@ proptest! {
             vcbn::decode(&longer).unwrap_err(),
             Error::TrailingBytes { expected: n as u64, actual: n as u64 + 1 }
         );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// encode_to_vec and take_from_bytes
+
+/// The `needed` of `Error::Truncated` for a strict prefix of `k` bytes of a
+/// frame of `n` bytes whose payload starts at `payload` (after a fixed part
+/// of `fixed` bytes).
+fn truncated_needed(k: usize, fixed: u64, payload: u64, n: usize) -> u64 {
+    if (k as u64) < fixed {
+        fixed
+    } else if (k as u64) < payload {
+        payload
+    } else {
+        n as u64
+    }
+}
+
+proptest! {
+    /// `sac::encode_to_vec` is `sac::encode`; `sac::take_from_bytes` over two
+    /// frames back to back returns the first and exactly the second's bytes;
+    /// every strict prefix of a frame is `Truncated`.
+    #[test]
+    fn sac_encode_to_vec_and_take_from_bytes(
+        (a, b, w, h) in sac_case(),
+        (a2, b2, w2, h2) in sac_case(),
+    ) {
+        let one = |a: &[i16], b: &[i16], shape: Shape| {
+            let mut buf = vec![0u8; sac::encoded_len(a.len(), b.len()).unwrap()];
+            let n = sac::encode(a, b, shape, &mut buf).unwrap();
+            buf.truncate(n);
+            buf
+        };
+        let first = one(&a, &b, sac_shape(w, h));
+        let second = one(&a2, &b2, sac_shape(w2, h2));
+        #[cfg(feature = "alloc")]
+        {
+            prop_assert_eq!(&sac::encode_to_vec(&a, &b, sac_shape(w, h)).unwrap(), &first);
+            prop_assert_eq!(&sac::encode_to_vec(&a2, &b2, sac_shape(w2, h2)).unwrap(), &second);
+        }
+
+        let two = [&first[..], &second[..]].concat();
+        let (f, rest) = sac::take_from_bytes(&two).unwrap();
+        prop_assert_eq!(f, sac::decode(&first).unwrap());
+        prop_assert_eq!(rest, &second[..]);
+        let (g, rest) = sac::take_from_bytes(rest).unwrap();
+        prop_assert_eq!(g, sac::decode(&second).unwrap());
+        prop_assert!(rest.is_empty());
+        let (f, rest) = sac::take_from_bytes(&first).unwrap();
+        prop_assert_eq!(f, sac::decode(&first).unwrap());
+        prop_assert!(rest.is_empty());
+
+        for k in 0..first.len() {
+            prop_assert_eq!(
+                sac::take_from_bytes(&first[..k]).unwrap_err(),
+                Error::Truncated {
+                    needed: truncated_needed(k, 24, 24, first.len()),
+                    available: k as u64,
+                },
+                "prefix {}", k
+            );
+        }
+    }
+
+    /// The same for VCBN: `vcbn::encode_to_vec` is `vcbn::encode`, and
+    /// `vcbn::take_from_bytes` splits two frames exactly and calls every
+    /// strict prefix `Truncated`.
+    #[test]
+    fn vcbn_encode_to_vec_and_take_from_bytes(
+        ([h, w], samples) in image(),
+        ([h2, w2], samples2) in image(),
+        (vmin, vmax) in range(),
+        dtype in dtype(),
+        dtype2 in dtype(),
+    ) {
+        let p = Params::new(dtype, vmin, vmax);
+        let p2 = Params::new(dtype2, -1.0, 1.0);
+        let first = encode_vcbn(samples[..].into(), [h, w], &p);
+        let second = encode_vcbn(samples2[..].into(), [h2, w2], &p2);
+        #[cfg(feature = "alloc")]
+        {
+            let v = vcbn::encode_to_vec(samples[..].into(), Shape::from([h, w]), &p).unwrap();
+            prop_assert_eq!(&v, &first);
+            let v = vcbn::encode_to_vec(samples2[..].into(), Shape::from([h2, w2]), &p2).unwrap();
+            prop_assert_eq!(&v, &second);
+            // Errors too: a sample count that is not H*W.
+            let short = vcbn::encode_to_vec(samples[..].into(), Shape::from([h, w + 1]), &p);
+            let mut buf = vec![0u8; vcbn::encoded_len(Shape::from([h, w + 1]), &p).unwrap()];
+            let want = vcbn::encode(samples[..].into(), Shape::from([h, w + 1]), &p, &mut buf);
+            prop_assert_eq!(short.map(|_| ()), want.map(|_| ()));
+        }
+
+        let lim = Limits::DEFAULT;
+        let two = [&first[..], &second[..]].concat();
+        let (f, rest) = vcbn::take_from_bytes(&two, &lim).unwrap();
+        prop_assert_eq!(f, vcbn::decode(&first).unwrap());
+        prop_assert_eq!(rest, &second[..]);
+        let (g, rest) = vcbn::take_from_bytes(rest, &lim).unwrap();
+        prop_assert_eq!(g, vcbn::decode(&second).unwrap());
+        prop_assert!(rest.is_empty());
+
+        let blob_offset = f.header().blob_offset();
+        for k in 0..first.len() {
+            prop_assert_eq!(
+                vcbn::take_from_bytes(&first[..k], &lim).unwrap_err(),
+                Error::Truncated {
+                    needed: truncated_needed(k, 9, blob_offset, first.len()),
+                    available: k as u64,
+                },
+                "prefix {}", k
+            );
+        }
     }
 }
 
@@ -645,13 +751,13 @@ proptest! {
         }
         json.push_str(&format!("{}}}{}", ws(), ws()));
 
-        let env = envelope(&c.magic, c.version, &json, &blob);
+        let env = common::vcbn_raw(&c.magic, c.version, json.as_bytes(), &blob);
         let f = vcbn::decode(&env).map_err(|e| TestCaseError::fail(format!("{e}\n{json}")))?;
         let hd = f.header();
         prop_assert_eq!(hd.magic().bytes(), c.magic);
         prop_assert_eq!(hd.version(), c.version);
         prop_assert_eq!(hd.dtype(), c.dtype);
-        prop_assert_eq!(hd.shape(), [h as u64, w as u64]);
+        prop_assert_eq!(hd.shape(), Shape::from([h, w]));
         prop_assert_eq!(
             hd.endianness(),
             if c.big_endian { Endianness::Big } else { Endianness::Little }
@@ -672,7 +778,7 @@ proptest! {
         };
         let canonical = |lv: Levels<'_>| {
             let mut out = vec![0u8; 4096];
-            let m = vcbn::encode_levels(lv, [h, w], lo, hi, &mut out).unwrap();
+            let m = vcbn::encode_levels(lv, Shape::from([h, w]), lo, hi, &mut out).unwrap();
             out.truncate(m);
             out
         };
@@ -688,7 +794,7 @@ proptest! {
         };
         prop_assert_eq!(
             &from_blob,
-            &envelope(b"VCBN", 1, &canonical_json(c.dtype, [h, w], lo, hi), &le_blob)
+            &common::vcbn_env(&canonical_json(c.dtype, [h, w], lo, hi), &le_blob)
         );
     }
 }
