@@ -1,6 +1,8 @@
 //! The header's float reader (`json::Number::to_f64`, framewire's own
 //! correctly rounded parser) against `core`'s `f64::from_str` on the host.
 
+#![cfg(feature = "unstable-json")]
+
 use framewire::json::{parse_number, Reader, Token};
 use proptest::prelude::*;
 

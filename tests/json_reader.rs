@@ -8,6 +8,8 @@
 //! CPython 3.11's `json` module (`json.loads(doc)` succeeding or raising
 //! `ValueError`; `json.dumps(x)`) and are hard-coded here.
 
+#![cfg(feature = "unstable-json")]
+
 use framewire::json::{self, IntError, Item, Number, Reader, Str, Token};
 use framewire::Error;
 use proptest::prelude::*;
@@ -19,11 +21,11 @@ use proptest::prelude::*;
 fn parse(doc: &str) -> Result<usize, Error> {
     let mut r = Reader::new(doc, json::MAX_DEPTH_CAP);
     let mut n = 0;
-    while r.next()?.is_some() {
+    while r.next().transpose()?.is_some() {
         n += 1;
     }
     // Once complete, the reader stays complete.
-    assert_eq!(r.next(), Ok(None));
+    assert_eq!(r.next(), None);
     r.finish()?;
     Ok(n)
 }
@@ -31,7 +33,7 @@ fn parse(doc: &str) -> Result<usize, Error> {
 fn tokens(doc: &str) -> Vec<Item<'_>> {
     let mut r = Reader::new(doc, json::MAX_DEPTH_CAP);
     let mut v = Vec::new();
-    while let Some(item) = r.next().unwrap() {
+    while let Some(item) = r.next().transpose().unwrap() {
         v.push(item);
     }
     v
@@ -343,26 +345,26 @@ fn reader_accessors() {
     let mut r = Reader::new(doc, 8);
     assert_eq!(r.source(), doc);
     assert_eq!((r.position(), r.depth()), (0, 0));
-    r.next().unwrap();
+    r.next().transpose().unwrap();
     assert_eq!((r.position(), r.depth()), (1, 1));
-    r.next().unwrap();
+    r.next().transpose().unwrap();
     assert_eq!((r.position(), r.depth()), (2, 2));
-    r.next().unwrap();
-    r.next().unwrap();
+    r.next().transpose().unwrap();
+    r.next().transpose().unwrap();
     assert_eq!((r.position(), r.depth()), (4, 1));
     assert!(matches!(
-        r.next().unwrap(),
+        r.next().transpose().unwrap(),
         Some(Item { offset: 6, token: Token::Number(n) }) if n.as_str() == "2"
     ));
     assert!(matches!(
-        r.next().unwrap(),
+        r.next().transpose().unwrap(),
         Some(Item {
             offset: 7,
             token: Token::EndArray
         })
     ));
     assert_eq!(r.depth(), 0);
-    assert_eq!(r.next().unwrap(), None);
+    assert_eq!(r.next().transpose().unwrap(), None);
     r.finish().unwrap();
 }
 
@@ -370,7 +372,7 @@ fn reader_accessors() {
 fn finish_rejects_trailing_garbage() {
     let mut r = Reader::new("[1] x", 8);
     for _ in 0..3 {
-        r.next().unwrap();
+        r.next().transpose().unwrap();
     }
     assert_eq!(
         r.finish(),
@@ -381,7 +383,7 @@ fn finish_rejects_trailing_garbage() {
     );
     let mut r = Reader::new("[1] \n", 8);
     for _ in 0..3 {
-        r.next().unwrap();
+        r.next().transpose().unwrap();
     }
     assert_eq!(r.finish(), Ok(()));
 }
@@ -499,7 +501,7 @@ fn skip_value_spans() {
     let mut r = Reader::new(doc, 8);
     assert_eq!(r.next().unwrap().unwrap().token, Token::BeginObject);
     let mut spans = Vec::new();
-    while let Some(item) = r.next().unwrap() {
+    while let Some(item) = r.next().transpose().unwrap() {
         match item.token {
             Token::Key(k) => {
                 let (s, e) = r.skip_value().unwrap();
@@ -532,21 +534,21 @@ fn skip_value_at_root_and_in_arrays() {
 
     let doc = r#"[1,{"a":2},"s",[[]]]"#;
     let mut r = Reader::new(doc, 8);
-    r.next().unwrap();
+    r.next().transpose().unwrap();
     assert_eq!(r.skip_value(), Ok((1, 2)));
     assert_eq!(r.skip_value(), Ok((3, 10)));
     assert_eq!(r.skip_value(), Ok((11, 14)));
     assert_eq!(r.skip_value(), Ok((15, 19)));
     assert_eq!(r.next().unwrap().unwrap().token, Token::EndArray);
-    assert_eq!(r.next(), Ok(None));
+    assert_eq!(r.next().transpose(), Ok(None));
 }
 
 #[test]
 fn skip_value_errors() {
     // Nothing to skip.
     let mut r = Reader::new(r#"{"a":}"#, 8);
-    r.next().unwrap();
-    r.next().unwrap();
+    r.next().transpose().unwrap();
+    r.next().transpose().unwrap();
     assert_eq!(
         r.skip_value(),
         Err(Error::JsonSyntax {
@@ -556,8 +558,8 @@ fn skip_value_errors() {
     );
     // Unbalanced inside the skipped value.
     let mut r = Reader::new(r#"{"a":[1,2}"#, 8);
-    r.next().unwrap();
-    r.next().unwrap();
+    r.next().transpose().unwrap();
+    r.next().transpose().unwrap();
     assert_eq!(
         r.skip_value(),
         Err(Error::JsonSyntax {
@@ -567,8 +569,8 @@ fn skip_value_errors() {
     );
     // Ends inside the skipped value.
     let mut r = Reader::new(r#"{"a":[1,[2]"#, 8);
-    r.next().unwrap();
-    r.next().unwrap();
+    r.next().transpose().unwrap();
+    r.next().transpose().unwrap();
     assert_eq!(
         r.skip_value(),
         Err(Error::JsonSyntax {
@@ -578,8 +580,8 @@ fn skip_value_errors() {
     );
     // Too deep inside the skipped value.
     let mut r = Reader::new(r#"{"a":[[[1]]]}"#, 3);
-    r.next().unwrap();
-    r.next().unwrap();
+    r.next().transpose().unwrap();
+    r.next().transpose().unwrap();
     assert_eq!(
         r.skip_value(),
         Err(Error::JsonTooDeep {
