@@ -79,8 +79,8 @@ fn check(bytes: &[u8], frame: &AnyFrame<'_>, want: &Expected) -> Result<(), Stri
     match (want, frame) {
         (Expected::Depth { step, values }, AnyFrame::Vcbn(f)) => {
             let shape = Shape::from([H, W]);
-            let mut host = vec![0u8; vcbn::encoded_len(shape, &params).map_err(err)?];
-            let n = vcbn::encode(Samples::F32(values), shape, &params, &mut host).map_err(err)?;
+            let host = vcbn::encode_to_vec(Samples::F32(values), shape, &params).map_err(err)?;
+            let n = host.len();
             if bytes != &host[..n] {
                 return Err(format!(
                     "depth frame {step}: capture differs from the host's encoding ({})",
@@ -110,8 +110,8 @@ fn check(bytes: &[u8], frame: &AnyFrame<'_>, want: &Expected) -> Result<(), Stri
             Ok(())
         }
         (Expected::Flow { step, u, v }, AnyFrame::Sac(f)) => {
-            let mut host = vec![0u8; sac::encoded_len(u.len(), v.len()).map_err(err)?];
-            let n = sac::encode(u, v, Shape::from([H, W]), &mut host).map_err(err)?;
+            let host = sac::encode_to_vec(u, v, Shape::from([H, W])).map_err(err)?;
+            let n = host.len();
             if bytes != &host[..n] {
                 return Err(format!(
                     "flow frame {step}: capture differs from the host's encoding ({})",

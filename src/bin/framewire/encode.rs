@@ -70,11 +70,8 @@ pub(crate) fn sac(
         None => dim(0, "height")?,
     };
     let subject = format!("{}, {}", shown(a_path), shown(b_path));
-    let len = sac::encoded_len(a.data.len(), b.data.len()).map_err(|e| bad(&subject, e))?;
-    let mut buf = vec![0u8; len];
     let shape = Shape::new(u64::from(height), u64::from(width));
-    let n = sac::encode(&a.data, &b.data, shape, &mut buf).map_err(|e| bad(&subject, e))?;
-    buf.truncate(n);
+    let buf = sac::encode_to_vec(&a.data, &b.data, shape).map_err(|e| bad(&subject, e))?;
     let what = sac_summary(width, height, a.data.len(), b.data.len());
     write_output(out, &buf, &what)
 }
@@ -172,10 +169,7 @@ pub(crate) fn vcbn(
         _ => bad(shown(path), e),
     };
     let shape = Shape::from([h, w]);
-    let len = vcbn::encoded_len(shape, &params).map_err(fail)?;
-    let mut buf = vec![0u8; len];
-    let n = vcbn::encode(samples, shape, &params, &mut buf).map_err(fail)?;
-    buf.truncate(n);
+    let buf = vcbn::encode_to_vec(samples, shape, &params).map_err(fail)?;
     let what = vcbn_summary("VCBN", dtype, [h as u64, w as u64]);
     write_output(out, &buf, &what)
 }

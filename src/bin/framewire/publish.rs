@@ -118,12 +118,8 @@ fn sac_from_pair(dir: &Path, stem: &str) -> Result<Vec<u8>, Failure> {
         })
     };
     let (width, height) = (dim(w, "width")?, dim(h, "height")?);
-    let len = sac::encoded_len(a.data.len(), b.data.len()).map_err(|e| bad(&subject, e))?;
-    let mut buf = vec![0u8; len];
     let shape = Shape::new(u64::from(height), u64::from(width));
-    let n = sac::encode(&a.data, &b.data, shape, &mut buf).map_err(|e| bad(&subject, e))?;
-    buf.truncate(n);
-    Ok(buf)
+    sac::encode_to_vec(&a.data, &b.data, shape).map_err(|e| bad(&subject, e))
 }
 
 /// Brotli, quality 11.
