@@ -3,16 +3,15 @@
 //! without its `Format` impl fails `cargo test --all-features`.
 #![cfg(feature = "defmt")]
 
-use framewire::io::{AnyFrame, ReadError, ReadFrame, WriteError};
+use framewire::frame::{AnyFrame, Format};
+use framewire::io::{ReadError, ReadFrame, WriteError};
 use framewire::json::{Chars, IntError, Item, Number, Reader, Str, Token};
 use framewire::quant::{ComplexPart, Dequantizer, Quantizer, Samples};
-use framewire::stream::{
-    Decoder, Event, Events, Format, FrameHeader, Part, SacEncoder, StreamError, VcbnEncoder,
-};
+use framewire::stream::{Decoder, Event, Events, FrameHeader, Part, StreamError};
 use framewire::vcbn::{
     Blob, BlobIter, Dtype, Endianness, Levels, Limits, Magic, Order, Params, Prefix,
 };
-use framewire::{sac, vcbn, Error, Field};
+use framewire::{sac, vcbn, Error, Field, Shape};
 
 fn is_format<T: defmt::Format + ?Sized>() {}
 
@@ -23,9 +22,18 @@ struct Opaque;
 fn every_public_type_is_defmt_format() {
     is_format::<Error>();
     is_format::<Field>();
+    is_format::<Shape>();
+
+    is_format::<Format>();
+    is_format::<AnyFrame<'static>>();
+    // The same types under their other paths.
+    is_format::<framewire::Format>();
+    is_format::<framewire::AnyFrame<'static>>();
+    is_format::<framewire::stream::Format>();
 
     is_format::<sac::Header>();
     is_format::<sac::Frame<'static>>();
+    is_format::<sac::Encoder>();
 
     is_format::<Magic>();
     is_format::<Dtype>();
@@ -39,6 +47,7 @@ fn every_public_type_is_defmt_format() {
     is_format::<vcbn::Frame<'static>>();
     is_format::<Params>();
     is_format::<Levels<'static>>();
+    is_format::<vcbn::Encoder>();
 
     is_format::<Quantizer>();
     is_format::<Dequantizer>();
@@ -55,19 +64,15 @@ fn every_public_type_is_defmt_format() {
 
     is_format::<StreamError>();
     is_format::<Part>();
-    is_format::<Format>();
     is_format::<FrameHeader<'static>>();
     is_format::<Event<'static>>();
     is_format::<Decoder<1024>>();
     is_format::<Events<'static, 'static, 1024>>();
-    is_format::<SacEncoder>();
-    is_format::<VcbnEncoder>();
 
     // The I/O edge: generic over the caller's source or sink, which need not
     // be `Format` (only the error types' are shown).
     is_format::<WriteError<Error>>();
     is_format::<ReadError<Error>>();
-    is_format::<AnyFrame<'static>>();
     is_format::<ReadFrame<'static>>();
     is_format::<framewire::io::FrameReader<'static, Opaque, 1024>>();
     is_format::<framewire::io::StdIo<Opaque>>();
