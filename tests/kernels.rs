@@ -6,9 +6,11 @@
 //! The kernels process blocks of 16 samples and a scalar tail, so lengths run
 //! over 0..=80: every tail size, with zero to five whole blocks before it.
 
+mod common;
+
 use framewire::quant::{self, ComplexPart, Dequantizer, Quantizer, Samples};
 use framewire::vcbn::{self, Blob, Dtype, Endianness, Levels, Params};
-use framewire::{sac, Error};
+use framewire::{sac, Error, Shape};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------
@@ -344,12 +346,23 @@ proptest! {
             (Samples::Complex64(&wide, part), ref_complex64(&wide, part)),
         ];
         for (samples, x) in cases {
-            let shape = [1, samples.len()];
-            let mut out = vec![0xAAu8; vcbn::encoded_len([1, samples.len() as u64], &params).unwrap()];
+            let shape = Shape::new(1, samples.len() as u64);
+            let mut out = vec![0xAAu8; vcbn::encoded_len(shape, &params).unwrap()];
             let n = vcbn::encode(samples, shape, &params, &mut out).unwrap();
             prop_assert_eq!(n, out.len());
             let frame = vcbn::decode(&out).unwrap();
             prop_assert_eq!(frame.blob().as_bytes(), &quantized(&x)[..]);
+            // Quantizer::quantize over the same Samples gives the same levels.
+            let q = Quantizer::new(vmin, vmax, dtype.resolution());
+            if u8_out {
+                let mut dst = vec![0xAAu8; samples.len()];
+                q.quantize(samples, &mut dst).unwrap();
+                prop_assert_eq!(dst, ref_u8(&x, vmin, vmax));
+            } else {
+                let mut dst = vec![0xAAAAu16; samples.len()];
+                q.quantize(samples, &mut dst).unwrap();
+                prop_assert_eq!(dst, ref_u16(&x, vmin, vmax));
+            }
         }
     }
 }
@@ -447,14 +460,7 @@ fn envelope(dtype: &str, endian: &str, n: usize, vmin: f64, vmax: f64, blob: &[u
     let json = format!(
         "{{\"dtype\":\"{dtype}\",\"endianness\":\"{endian}\",\"shape\":[1,{n}],\"vmin\":{vmin:?},\"vmax\":{vmax:?}}}"
     );
-    let mut out = b"VCBN\x01".to_vec();
-    out.extend((json.len() as u32).to_be_bytes());
-    out.extend(json.as_bytes());
-    if (9 + json.len()) % 2 == 1 {
-        out.push(0);
-    }
-    out.extend(blob);
-    out
+    common::vcbn_env(&json, blob)
 }
 
 proptest! {
@@ -517,12 +523,13 @@ proptest! {
 
         // And back out through `encode_levels`, always little-endian.
         let mut out = vec![0u8; bytes.len() + 256];
-        let m = vcbn::encode_levels(Levels::Blob(frame.blob()), [1, n], vmin, vmax, &mut out).unwrap();
+        let shape = Shape::new(1, n as u64);
+        let m = vcbn::encode_levels(Levels::Blob(frame.blob()), shape, vmin, vmax, &mut out).unwrap();
         let again = vcbn::decode(&out[..m]).unwrap();
         let want_le = if dtype == "uint8" { blob.clone() } else { le16(&values) };
         prop_assert_eq!(again.blob().as_bytes(), &want_le[..]);
         if dtype == "uint16" {
-            let m = vcbn::encode_levels(Levels::U16(&values), [1, n], vmin, vmax, &mut out).unwrap();
+            let m = vcbn::encode_levels(Levels::U16(&values), shape, vmin, vmax, &mut out).unwrap();
             prop_assert_eq!(vcbn::decode(&out[..m]).unwrap().blob().as_bytes(), &want_le[..]);
         }
     }
@@ -546,16 +553,13 @@ proptest! {
         let n = a.len();
         let (w, h) = if n > 0 { (n as u32, 1) } else { (0, 0) };
         let mut out = vec![0x55u8; sac::encoded_len(n, n).unwrap()];
-        let len = sac::encode(&a, &b, w, h, &mut out).unwrap();
+        let shape = Shape::new(u64::from(h), u64::from(w));
+        let len = sac::encode(&a, &b, shape, &mut out).unwrap();
         prop_assert_eq!(len, out.len());
 
         // Per-element reference: the header, then each value's LE bytes.
-        let mut want = b"SAC1\x00\x01\x02\x00".to_vec();
-        for v in [n as u32, n as u32, w, h] {
-            want.extend(v.to_le_bytes());
-        }
-        want.extend(a.iter().flat_map(|v| v.to_le_bytes()));
-        want.extend(b.iter().flat_map(|v| v.to_le_bytes()));
+        let payload: Vec<u8> = a.iter().chain(&b).flat_map(|v| v.to_le_bytes()).collect();
+        let want = common::sac_raw(n as u32, n as u32, w, h, &payload);
         prop_assert_eq!(&out, &want);
 
         let frame = sac::decode(&out).unwrap();
