@@ -7,7 +7,7 @@
 
 use framewire::stream::{Decoder, Event, Format, Part, StreamError};
 use framewire::vcbn::{self, Dtype, Endianness, Limits, Magic, Order};
-use framewire::{sac, Error};
+use framewire::{sac, Error, Shape};
 
 fn input(name: &str) -> Vec<u8> {
     let path = format!(
@@ -121,7 +121,7 @@ fn header_len_zero_then_resync() {
     // In resync mode the decoder goes on to the next frame.
     let mut stream = b"IMPK\x07\x00\x00\x00\x00".to_vec();
     let mut sac_frame = vec![0u8; sac::encoded_len(1, 1).unwrap()];
-    sac::encode(&[-2], &[3], 1, 1, &mut sac_frame).unwrap();
+    sac::encode(&[-2], &[3], Shape::new(1, 1), &mut sac_frame).unwrap();
     stream.extend_from_slice(&sac_frame);
     let want = vec![
         Ev::Err(StreamError {
@@ -261,7 +261,14 @@ fn float_reader_round_trips_power_of_two_multiples() {
     assert!(!raw.is_empty());
     let (vmin, vmax) = (6.755399441055744e16, 8.6353e-320);
     let mut out = [0u8; 256];
-    let n = vcbn::encode_levels(vcbn::Levels::U8(&[67]), [1, 1], vmin, vmax, &mut out).unwrap();
+    let n = vcbn::encode_levels(
+        vcbn::Levels::U8(&[67]),
+        Shape::new(1, 1),
+        vmin,
+        vmax,
+        &mut out,
+    )
+    .unwrap();
     let f = vcbn::decode(&out[..n]).unwrap();
     assert!(f
         .json()
@@ -346,7 +353,8 @@ fn float_reader_places_the_point_after_dropped_digits() {
 // ---------------------------------------------------------------------------
 // Finding 5: the encoders wrote headers for frames the decoder refuses.
 //
-// `vcbn::write_header` (and `header_len_total`, `VcbnEncoder::new`) checked
+// `vcbn::write_header` (and `header_len_total`, `VcbnEncoder::new`; in 0.2
+// all three are `vcbn::Encoder::new` and its methods) checked
 // only that H*W*elem_size fits in u64, while the decoder also requires the
 // whole frame (prefix, JSON, pad, blob) to be countable in u64. For shape
 // [1, u64::MAX] the encoder wrote a header that `vcbn::Header::parse_json`
@@ -364,32 +372,38 @@ fn encoders_refuse_frames_too_long_to_count() {
         field: framewire::Field::Shape,
     };
     let params = vcbn::Params::new(Dtype::U8, 0.0, 1.0);
-    let mut buf = [0u8; vcbn::MAX_CANONICAL_HEADER_LEN];
-    for shape in [[1, u64::MAX], [u64::MAX, 1], [1, u64::MAX - 100]] {
-        assert_eq!(vcbn::write_header(shape, &params, &mut buf), Err(overflow));
-        assert_eq!(vcbn::header_len_total(shape, &params), Err(overflow));
+    let mut buf = [0u8; vcbn::MAX_CANONICAL_BLOB_OFFSET];
+    for shape in [
+        Shape::new(1, u64::MAX),
+        Shape::new(u64::MAX, 1),
+        Shape::new(1, u64::MAX - 100),
+    ] {
+        // vcbn::Encoder::new is what gives json_len, blob_offset and
+        // write_header (0.1's header_json_len, header_len_total and
+        // write_header).
+        assert_eq!(vcbn::Encoder::new(shape, params).err(), Some(overflow));
         assert_eq!(vcbn::encoded_len(shape, &params), Err(overflow));
-        assert_eq!(
-            framewire::stream::VcbnEncoder::new(shape, params).err(),
-            Some(overflow)
-        );
     }
     // At the edge: the largest W for which 9 + JSON + a pad byte + W fits in
     // u64 is accepted by both sides, and W + 1 by neither.
-    let json_len = vcbn::header_json_len([1, u64::MAX - 1000], &params).unwrap();
+    let json_len = vcbn::Encoder::new(Shape::new(1, u64::MAX - 1000), params)
+        .unwrap()
+        .json_len() as usize;
     let edge = u64::MAX - 10 - json_len as u64;
-    assert_eq!(vcbn::header_json_len([1, edge], &params), Ok(json_len));
-    let n = vcbn::write_header([1, edge], &params, &mut buf).unwrap();
+    let enc = vcbn::Encoder::new(Shape::new(1, edge), params).unwrap();
+    assert_eq!(enc.json_len() as usize, json_len);
+    let n = enc.write_header(&mut buf).unwrap();
+    assert_eq!(n, enc.blob_offset());
     assert_eq!(
         u32::from_be_bytes(buf[5..9].try_into().unwrap()) as usize,
         json_len
     );
     let h = vcbn::Header::parse_json(&buf[9..9 + json_len], &Limits::DEFAULT).unwrap();
-    assert_eq!(h.shape(), [1, edge]);
+    assert_eq!(h.shape(), Shape::new(1, edge));
     assert!(n as u64 <= u64::MAX - edge);
     assert_eq!(
-        vcbn::write_header([1, edge + 1], &params, &mut buf),
-        Err(overflow)
+        vcbn::Encoder::new(Shape::new(1, edge + 1), params).err(),
+        Some(overflow)
     );
     // The decoder refuses the same header with W + 1 written into it.
     let json = std::str::from_utf8(&buf[9..9 + json_len])
@@ -413,14 +427,14 @@ fn corpus_vcbn_big_endian_integer_range() {
     let f = vcbn::decode(&data).unwrap();
     let h = f.header();
     assert_eq!(
-        (h.magic(), h.version(), h.header_len()),
+        (h.magic(), h.version(), h.json_len()),
         (Magic::Vcbn, 1, 157)
     );
     assert_eq!(
         (h.dtype(), h.endianness(), h.order()),
         (Dtype::U16, Endianness::Big, Order::C)
     );
-    assert_eq!((h.shape(), h.resolution()), ([1, 10], 4096));
+    assert_eq!((h.shape(), h.resolution()), (Shape::new(1, 10), 4096));
     assert_eq!((h.vmin(), h.vmax()), (-210.0, 210.0));
     let levels: Vec<u16> = f.blob().iter().collect();
     let want = [43777, 36878, 0, 13831, 0, 16, 5632, 16, 24842, 57865];
@@ -430,7 +444,7 @@ fn corpus_vcbn_big_endian_integer_range() {
     let mut out = [0u8; 256];
     let n = vcbn::encode_levels(
         vcbn::Levels::Blob(f.blob()),
-        [1, 10],
+        Shape::new(1, 10),
         -210.0,
         210.0,
         &mut out,
@@ -462,7 +476,7 @@ fn corpus_vcbn_cbin_nan_vmin() {
     let h = f.header();
     assert_eq!(
         (h.magic(), h.dtype(), h.shape(), h.resolution()),
-        (Magic::Cbin, Dtype::U8, [8, 8], 255)
+        (Magic::Cbin, Dtype::U8, Shape::new(8, 8), 255)
     );
     assert!(h.vmin().is_nan());
     assert_eq!(h.vmax(), 120.0);
@@ -475,7 +489,7 @@ fn corpus_vcbn_cbin_nan_vmin() {
     assert_eq!(
         vcbn::encode_levels(
             vcbn::Levels::Blob(f.blob()),
-            [8, 8],
+            Shape::new(8, 8),
             h.vmin(),
             h.vmax(),
             &mut out
@@ -496,12 +510,12 @@ fn corpus_vcbn_escaped_unknown_keys() {
     assert!(f.json().contains(r#""endian\"ss":"LE""#) && f.json().contains(r#""reso\ud800":4096"#));
     assert_eq!(
         (h.magic(), h.dtype(), h.shape()),
-        (Magic::Impk, Dtype::U16, [2, 2])
+        (Magic::Impk, Dtype::U16, Shape::new(2, 2))
     );
     assert_eq!((h.endianness(), h.resolution()), (Endianness::Little, 4096));
     assert_eq!(h.vmin().to_bits(), (-0.0f64).to_bits());
     assert_eq!(h.vmax(), 1.0);
-    assert_eq!((h.header_len(), h.pad_len()), (154, 1));
+    assert_eq!((h.json_len(), h.pad_len()), (154, 1));
     assert!(f.blob().iter().eq([0, 0, 4096, 0]));
 }
 
@@ -514,7 +528,7 @@ fn corpus_vcbn_exponent_forms() {
     let h = f.header();
     assert_eq!(
         (h.dtype(), h.shape(), h.resolution()),
-        (Dtype::U16, [0, 1000], 2500)
+        (Dtype::U16, Shape::new(0, 1000), 2500)
     );
     assert_eq!(
         (h.endianness(), h.order(), h.vmin(), h.vmax()),
@@ -541,7 +555,7 @@ fn corpus_vcbn_version17_nulls() {
     let h = f.header();
     assert_eq!(
         (h.version(), h.dtype(), h.shape(), h.resolution()),
-        (17, Dtype::U8, [0, 5], 20)
+        (17, Dtype::U8, Shape::new(0, 5), 20)
     );
     assert_eq!((h.vmin(), h.vmax()), (0.0, 2.0));
     assert!(f.blob().is_empty());
@@ -568,11 +582,12 @@ fn corpus_sac_reserved_byte_and_height_only() {
         (h.length_a(), h.length_b(), f.width(), f.height()),
         (1, 32, 0, 3)
     );
+    assert_eq!(f.shape(), Shape::new(3, 0));
     assert_eq!(f.a_iter().collect::<Vec<_>>(), [0x3100]);
     let a: Vec<i16> = f.a_iter().collect();
     let b: Vec<i16> = f.b_iter().collect();
     let mut out = [0u8; 90];
-    assert_eq!(sac::encode(&a, &b, 0, 3, &mut out), Ok(90));
+    assert_eq!(sac::encode(&a, &b, Shape::new(3, 0), &mut out), Ok(90));
     let diff: Vec<usize> = (0..90).filter(|&i| out[i] != data[i]).collect();
     assert_eq!(diff, [7]);
 }
