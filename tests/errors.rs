@@ -1589,6 +1589,27 @@ fn odd_complex_slice_refused_by_write_vcbn() {
             "{samples:?}"
         );
     }
+    // A lone float is a half pair and no whole sample: still refused, not
+    // written as an empty frame (the writer's loop never reached the
+    // encoder's check before).
+    let half = Error::LengthMismatch {
+        field: Field::Samples,
+        expected: 2,
+        actual: 1,
+    };
+    for shape in [Shape::new(0, 0), Shape::new(1, 1)] {
+        assert_eq!(
+            write_vcbn(
+                Vec::<u8>::new(),
+                Samples::Complex32(&[1.0], ComplexPart::Real),
+                shape,
+                p
+            )
+            .unwrap_err(),
+            WriteError::Frame(half),
+            "{shape:?}"
+        );
+    }
 }
 
 #[test]

@@ -169,6 +169,9 @@ macro_rules! writers {
             /// [`vcbn::Encoder::encode`] refuses them: too many, or a half
             /// complex pair).
             pub $($async_)* fn write(&mut self, samples: Samples<'_>) -> Result<(), WriteError<W::Error>> {
+                // A half complex pair counts as no sample, so the loop below
+                // would not reach the encoder's own check.
+                samples.check_complex()?;
                 let mut piece = [0u8; PIECE];
                 let mut rest = samples;
                 while !rest.is_empty() {
