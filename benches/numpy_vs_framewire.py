@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""NumPy's encode (SPEC §3, the seed's code) side by side with framewire's
+"""NumPy's encode (docs/FORMATS.md §4, the reference code in docs/FORMATS.md) side by side with framewire's
 kernels on the same array, in the same run.
 
 Makes a SIDE x SIDE float32 array (uniform over vmin..vmax and 10% past each
@@ -36,7 +36,7 @@ VMIN, VMAX = -1.0, 3.0
 
 
 def encode_numpy(data, vmin, vmax, dtype):
-    """The seed's encode_data quantization (SPEC §3), without the envelope."""
+    """The reference encode_data quantization (docs/FORMATS.md §4), without the envelope."""
     a = np.asarray(data, dtype=np.float32)
     resolution = 255 if dtype == "uint8" else 4096
     denom = float(vmax) - float(vmin)
@@ -123,7 +123,7 @@ def main():
               "numpy_uint16_ns": np_med["uint16"], "numpy_uint8_ns": np_med["uint8"],
               "builds": {}}
     ms = lambda ns: f"{ns / 1e6:.2f} ms"
-    print(f"NumPy {np.__version__} encode (SPEC §3) vs framewire, {args.side}x{args.side} float32, "
+    print(f"NumPy {np.__version__} encode (docs/FORMATS.md §4) vs framewire, {args.side}x{args.side} float32, "
           f"vmin={VMIN} vmax={VMAX}, ~1/64 NaN; medians of {args.rounds}x{args.runs} runs; "
           f"levels identical to NumPy's.")
     print()

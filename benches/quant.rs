@@ -4,7 +4,7 @@
 //! - `framewire`: the library kernel;
 //! - `memcpy_input`: a memcpy of the kernel's input bytes (the speed of
 //!   reading the input once and writing as many bytes back);
-//! - `naive_iter`: the SPEC §3 formula as a plain iterator loop, with the
+//! - `naive_iter`: the docs/FORMATS.md §4 formula as a plain iterator loop, with the
 //!   usual `clamp` and saturating `as` cast.
 //!
 //! Every group reports `Throughput::Bytes` of the kernel's input.
@@ -20,14 +20,14 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use framewire::quant::{self, ComplexPart};
 use zerocopy::IntoBytes;
 
-/// The SPEC §3 constants, as a straightforward implementation computes them.
+/// The docs/FORMATS.md §4 constants, as a straightforward implementation computes them.
 fn spec_constants(resolution: u32) -> (f32, f32, f32) {
     let denom = VMAX - VMIN;
     let scale = (f64::from(resolution) / denom) as f32;
     (VMIN as f32, scale, resolution as f32)
 }
 
-/// The SPEC §3 formula for one sample, written plainly.
+/// The docs/FORMATS.md §4 formula for one sample, written plainly.
 #[inline(always)]
 fn naive_level(x: f32, (offset, scale, hi): (f32, f32, f32)) -> f32 {
     let v = (x - offset) * scale;

@@ -3,7 +3,7 @@
 //!
 //! - `vcbn_encode_u16`: `vcbn::encode` of f32 samples to a `uint16`
 //!   envelope vs `memcpy_input` (the f32 input bytes) vs `naive_iter` (the
-//!   header, then the SPEC §3 formula per sample with `to_le_bytes`);
+//!   header, then the docs/FORMATS.md §4 formula per sample with `to_le_bytes`);
 //! - `vcbn_decode_view`: `vcbn::decode` (prefix, JSON header, a view of the
 //!   blob, no copy: constant time whatever the size) vs `memcpy_payload`;
 //! - `vcbn_dequantize`: `Frame::dequantize_into` vs `memcpy_payload` (the

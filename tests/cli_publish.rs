@@ -133,7 +133,7 @@ fn writes_sac_and_precompressed_variants() {
             "photo.png.sac.gz",
         ]
     );
-    // The .sac is the library's (the seed's build_sac) with the 2-D shape.
+    // The .sac is the library's (the Python reference encoder, docs/FORMATS.md §2.6) with the 2-D shape.
     let photo = fs::read(dir.path().join("photo.png.sac")).unwrap();
     assert_eq!(photo, sac_bytes(&a, &b, 3, 2));
     let frame = sac::decode(&photo).unwrap();

@@ -560,7 +560,7 @@ fn unsupported_version_vcbn() {
     assert_eq!(e, Error::UnsupportedVersion { version: 0 });
     says(&e, &["version 0", "offset 4"]);
     assert_eq!(Prefix::parse(&env, &Limits::DEFAULT).unwrap_err(), e);
-    // Any later version is accepted (SPEC: VERSION >= 1).
+    // Any later version is accepted (docs/FORMATS.md §3.6: VERSION >= 1).
     let env = vcbn_raw(b"VCBN", 200, J_OK.as_bytes(), &BLOB6);
     assert_eq!(vcbn::decode(&env).unwrap().header().version(), 200);
 }

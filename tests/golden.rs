@@ -1,4 +1,4 @@
-//! Golden vectors made by NumPy following the seed code (`tests/golden/gen.py`).
+//! Golden vectors made by NumPy, with the reference code of docs/FORMATS.md (`tests/golden/gen.py`).
 
 mod common;
 
@@ -47,11 +47,11 @@ fn u16s(bytes: &[u8]) -> Vec<u16> {
         .collect()
 }
 
-/// The seed's own test vector: a 2x3 sample, byte for byte.
+/// The reference 2x3 sample (docs/FORMATS.md §2.5): a 2x3 sample, byte for byte.
 #[test]
 fn seed_sac_sample_byte_for_byte() {
     let expected = golden_bytes("sample.sac");
-    // The hex is the seed's struct.pack('<4sBBBBIIII', ...) + payloads.
+    // The hex is the reference encoder's struct.pack('<4sBBBBIIII', ...) + payloads.
     assert_eq!(expected.len(), 24 + 12 + 12);
     let a = [0i16, 1, -1, 2, -2, 3];
     let b = [5i16, -5, 4, -4, 0, 1];

@@ -124,7 +124,7 @@ fn sac_area_that_wraps_in_u32_is_still_a_mismatch() {
 
 #[test]
 fn sac_zero_width_or_height_means_unknown() {
-    // Only a non-zero product is checked (SPEC §1): these decode.
+    // Only a non-zero product is checked (docs/FORMATS.md §2): these decode.
     for (w, h) in [(0, 7), (7, 0), (0, 0)] {
         let s = sac_raw(2, 1, w, h, &[1, 0, 2, 0, 3, 0]);
         let f = sac::decode(&s).unwrap();

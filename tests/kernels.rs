@@ -1,5 +1,5 @@
 //! The vectorized kernels against plain scalar references written straight
-//! from SPEC §3 (and, for byte copies, per-element encoding), on random bit
+//! from docs/FORMATS.md §4 (and, for byte copies, per-element encoding), on random bit
 //! patterns, special values (NaN payloads, subnormals, ±0, ±inf) and values
 //! at the clip edges, for every kind of range and every tail length.
 //!
@@ -14,9 +14,9 @@ use framewire::{sac, Error, Shape};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------
-// References, written plainly from the SPEC (no blocks, no tricks).
+// References, written plainly from docs/FORMATS.md (no blocks, no tricks).
 
-/// SPEC §3 for one sample, as the level before the cast to the output type.
+/// docs/FORMATS.md §4 for one sample, as the level before the cast to the output type.
 fn ref_level(x: f32, vmin: f64, vmax: f64, resolution: u32) -> f32 {
     let denom = vmax - vmin;
     if !denom.is_finite() || denom <= 0.0 {
@@ -73,7 +73,7 @@ fn ref_complex64(src: &[f64], part: ComplexPart) -> Vec<f32> {
         .collect()
 }
 
-/// SPEC §3 dequantization: `vmin + q * ((vmax - vmin) / resolution)` in f64,
+/// docs/FORMATS.md §4 dequantization: `vmin + q * ((vmax - vmin) / resolution)` in f64,
 /// rounded to f32.
 fn ref_dequant(q: u16, vmin: f64, vmax: f64, resolution: u32) -> f32 {
     (vmin + f64::from(q) * ((vmax - vmin) / f64::from(resolution))) as f32
@@ -86,7 +86,7 @@ fn le16(v: &[u16]) -> Vec<u8> {
 // ---------------------------------------------------------------------------
 // Strategies.
 
-/// Ranges of every kind the SPEC distinguishes.
+/// Ranges of every kind docs/FORMATS.md distinguishes.
 fn range() -> impl Strategy<Value = (f64, f64)> {
     prop_oneof![
         // Ordinary finite ranges.

@@ -1,6 +1,6 @@
 //! Property tests: encode/decode round trips for SAC and VCBN, strict
 //! prefixes and trailing bytes, the dequantization error bound, and liberal
-//! decoding of headers written in every way the SPEC allows.
+//! decoding of headers written in every way docs/FORMATS.md allows.
 
 mod common;
 
@@ -18,7 +18,7 @@ fn f64_text(x: f64) -> String {
     s
 }
 
-/// The seed's Python `build_sac`, written independently:
+/// The Python reference SAC encoder (docs/FORMATS.md §2.6), written independently:
 /// `struct.pack('<4sBBBBIIII', b'SAC1', 0, 1, 2, 0, la, lb, w, h) + a + b`.
 fn build_sac(a: &[i16], b: &[i16], w: u32, h: u32) -> Vec<u8> {
     let payload: Vec<u8> = a.iter().chain(b).flat_map(|x| x.to_le_bytes()).collect();
@@ -30,7 +30,7 @@ fn sac_shape(w: u32, h: u32) -> Shape {
     Shape::new(u64::from(h), u64::from(w))
 }
 
-/// The canonical header JSON of SPEC §2, written independently of the
+/// The canonical header JSON of docs/FORMATS.md §3, written independently of the
 /// encoder (floats through `json::write_f64`, which `json_reader.rs` checks
 /// against Python).
 fn canonical_json(dtype: Dtype, shape: [usize; 2], vmin: f64, vmax: f64) -> String {
@@ -412,7 +412,7 @@ proptest! {
 // ---------------------------------------------------------------------------
 // Dequantization error bound
 //
-// SPEC §3: for a finite x in [vmin, vmax], |x' - x| <= (vmax - vmin) / resolution.
+// docs/FORMATS.md §4: for a finite x in [vmin, vmax], |x' - x| <= (vmax - vmin) / resolution.
 // That is exact for exact arithmetic: with v = (x - vmin) * res / denom in
 // [0, res] and q = trunc(v), 0 <= v - q < 1, so |x' - x| = (v - q) * step < step.
 // The quantizer works in f32, which moves the computed v' away from v by, in

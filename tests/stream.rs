@@ -1,4 +1,4 @@
-//! The push decoder and the streaming encoders (SPEC §4).
+//! The push decoder and the streaming encoders (docs/FORMATS.md §5).
 
 mod common;
 

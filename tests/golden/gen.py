@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
-"""Generates framewire's golden vectors with NumPy, following the seed code.
+"""Generates framewire's golden vectors with NumPy, with the reference code of docs/FORMATS.md.
 
 Run from the repository root:  python3 tests/golden/gen.py
 (needs numpy; the output is committed so `cargo test` needs no Python.)
 
 Writes, under tests/golden/:
-  sample.sac                 the seed's 2x3 SAC test vector (build_sac, verbatim)
+  sample.sac                 the 2x3 SAC sample of docs/FORMATS.md §2.5 (build_sac, verbatim)
   sac/*.sac + sac/cases.json more SAC files with their int16 inputs
   vcbn/*.vcbn, *.in          VCBN envelopes and the raw float input they came from
   vcbn/cases.json            parameters of each envelope case
   quant/*.bin, cases.json    NumPy quantization of random bit patterns
   floats.txt                 10,000+ doubles and json.dumps of each
 
-The encoder follows SPEC §3: `a = np.asarray(data, dtype=np.float32)`,
+The encoder follows docs/FORMATS.md §4: `a = np.asarray(data, dtype=np.float32)`,
 `scaled = (a - vmin) * (resolution / denom)` with Python-float vmin/denom
 (NumPy 2 weak scalars: the arithmetic stays float32), non-finite -> 0, clip,
 astype.
@@ -29,7 +29,7 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 RNG = np.random.default_rng(20261123)
 
 # ----------------------------------------------------------------------------
-# The seeds' Python, as published.
+# The Python reference encoders of docs/FORMATS.md.
 
 SAC_MAGIC = b"SAC1"
 DTYPE_INT16 = 1
@@ -57,7 +57,7 @@ def build_sac(a, b, width=0, height=0):
 
 
 def encode_data(data, vmin, vmax, dtype="uint16"):
-    """ImgPack's encode_data, per SPEC §3."""
+    """ImgPack's encode_data, per docs/FORMATS.md §4."""
     a = np.asarray(data, dtype=np.float32)
     resolution = 255 if dtype == "uint8" else 4096
     vmin = float(vmin)
