@@ -140,7 +140,7 @@ pub fn vcbn_blob_len(json: &str, c: &mut Counts) -> Option<(u64, Dtype)> {
     let mut r = Reader::new(json, crate::opaque(32));
     let (mut key_shape, mut key_dtype) = (false, false);
     let (mut dims, mut n_dims, mut dtype) = ([0u64; 2], 0usize, None);
-    while let Ok(Some(item)) = r.next() {
+    while let Some(Ok(item)) = r.next() {
         match item.token {
             Token::Key(k) => {
                 key_shape = k.eq_str("shape");
@@ -188,12 +188,12 @@ pub fn check_sac(bytes: &[u8], c: &mut Counts) {
     c.mix(frame.a_iter().rev().map(|v| v as u64).sum());
     c.mix(frame.b_native().map_or(0, |s| s.len() as u64));
     let out = probe::bytes_out();
-    ok &= match sac::encode(a, b, frame.width(), frame.height(), out) {
+    ok &= match sac::encode(a, b, frame.shape(), out) {
         Ok(n) => out.get(..n) == Some(bytes),
         Err(_) => false,
     };
     let mut sink = Sink::default();
-    ok &= write_sac(&mut sink, a, b, frame.width(), frame.height()).is_ok();
+    ok &= write_sac(&mut sink, a, b, frame.shape()).is_ok();
     ok &= sink.len == bytes.len() as u64;
     c.mix(u64::from(sink.sum));
     c.sac += 1;
@@ -238,7 +238,7 @@ pub fn walk(c: &mut Counts) -> Result<(), HostError> {
             (sac::Header::parse(head).map(|h| h.frame_len()).ok(), 0)
         } else {
             match Prefix::parse(head, &Limits::DEFAULT) {
-                Ok(p) => (Some(p.blob_offset()), p.header_len() as usize),
+                Ok(p) => (Some(p.blob_offset()), p.json_len() as usize),
                 Err(_) => (None, 0),
             }
         };

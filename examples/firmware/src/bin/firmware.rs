@@ -23,6 +23,7 @@ use framewire::io::blocking::{SacWriter, VcbnWriter};
 use framewire::io::WriteError;
 use framewire::quant::Samples;
 use framewire::vcbn::{Dtype, Params};
+use framewire::Shape;
 use framewire_firmware::synth::{self, H, STEPS, W};
 use framewire_firmware::{host, stack, BufferedFile};
 
@@ -49,7 +50,7 @@ macro_rules! log {
 /// `uint16` as it goes.
 fn write_depth(link: &mut Link, step: u32) -> Result<(), Error> {
     let params = Params::new(Dtype::U16, synth::DEPTH_VMIN, synth::DEPTH_VMAX);
-    let mut vw = VcbnWriter::begin(&mut *link, [H as u64, W as u64], params)?;
+    let mut vw = VcbnWriter::begin(&mut *link, Shape::new(H as u64, W as u64), params)?;
     let mut row = [0f32; W];
     for y in 0..H {
         synth::depth_row(step, y, &mut row);
@@ -62,7 +63,7 @@ fn write_depth(link: &mut Link, step: u32) -> Result<(), Error> {
 /// One flow frame: SAC sends all of `u` (array A), then all of `v` (B), so
 /// the rows are generated twice, keeping one component each time.
 fn write_flow(link: &mut Link, step: u32) -> Result<(), Error> {
-    let mut sw = SacWriter::begin(&mut *link, W * H, W * H, W as u32, H as u32)?;
+    let mut sw = SacWriter::begin(&mut *link, W * H, W * H, Shape::new(H as u64, W as u64))?;
     let (mut u, mut v) = ([0i16; W], [0i16; W]);
     for y in 0..H {
         synth::flow_row(step, y, &mut u, &mut v);

@@ -25,7 +25,8 @@
 
 use cortex_m_rt::entry;
 use framewire::io::blocking::write_vcbn;
-use framewire::io::{AnyFrame, EmbeddedIo, FrameReader};
+use framewire::frame::AnyFrame;
+use framewire::io::{EmbeddedIo, FrameReader};
 use framewire::json::{Reader, Token};
 use framewire::quant::Samples;
 use framewire::stream::{Decoder, Event};
@@ -90,7 +91,7 @@ fn push_decode(resync: bool, c: &mut Counts) -> Result<(), host::HostError> {
 /// Reads the header JSON token by token, numbers both ways.
 fn read_json(json: &str, c: &mut Counts) -> Result<(), Error> {
     let mut r = Reader::new(json, opaque(32));
-    while let Some(item) = r.next()? {
+    while let Some(item) = r.next().transpose()? {
         match item.token {
             Token::Number(n) => {
                 c.mix(n.to_f64().to_bits());
@@ -111,8 +112,7 @@ fn check_vcbn(bytes: &[u8], frame: &vcbn::Frame<'_>, c: &mut Counts) {
     let values = probe::prefix(probe::f32s(), n);
     ok &= frame.blob().copy_to_u16(levels).is_ok();
     ok &= frame.dequantize_into(values).is_ok();
-    let [hh, ww] = h.shape();
-    let shape = [hh as usize, ww as usize];
+    let shape = h.shape();
     // The firmware writes canonical headers: re-encoding the levels must
     // give back the bytes received.
     let out = probe::bytes_out();
@@ -125,7 +125,7 @@ fn check_vcbn(bytes: &[u8], frame: &vcbn::Frame<'_>, c: &mut Counts) {
     let samples = Samples::F32(values);
     c.mix(vcbn::encode(samples, shape, &params, out).map_or(1, |n| n as u64));
     let mut sink = Sink::default();
-    ok &= write_vcbn(&mut sink, samples, h.shape(), params).is_ok();
+    ok &= write_vcbn(&mut sink, samples, shape, params).is_ok();
     c.mix(u64::from(sink.sum));
     c.vcbn += 1;
     c.mismatches += u64::from(!ok);
@@ -144,6 +144,7 @@ fn run(c: &mut Counts) -> Result<(), host::HostError> {
             Ok(f) => match f.frame {
                 AnyFrame::Sac(_) => proof::check_sac(f.bytes, c),
                 AnyFrame::Vcbn(frame) => check_vcbn(f.bytes, &frame, c),
+                _ => c.errors += 1,
             },
             Err(_) => c.errors += 1,
         }

@@ -5,6 +5,7 @@
 
 use framewire::quant::Samples;
 use framewire::vcbn::{self, Dtype, Params};
+use framewire::Shape;
 use framewire_firmware::{opaque, probe};
 
 framewire_firmware::size_probe!({
@@ -12,7 +13,7 @@ framewire_firmware::size_probe!({
     let out = probe::bytes_out();
     let dtype = if opaque(true) { Dtype::U16 } else { Dtype::U8 };
     let params = Params::new(dtype, opaque(0.0), opaque(8.0));
-    let shape = [opaque(64), opaque(64)];
+    let shape = Shape::new(opaque(64), opaque(64));
     probe::sink(vcbn::encode(
         Samples::F32(probe::prefix(x, 4096)),
         shape,
