@@ -24,8 +24,8 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use framewire::io::blocking::write_vcbn;
 use framewire::frame::AnyFrame;
+use framewire::io::blocking::write_vcbn;
 use framewire::io::{EmbeddedIo, FrameReader};
 use framewire::json::{Reader, Token};
 use framewire::quant::Samples;
