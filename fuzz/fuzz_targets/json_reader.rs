@@ -87,9 +87,9 @@ fn walk(text: &str, max_depth: u32) -> Result<bool, framewire::Error> {
     let result = loop {
         let before = r.depth();
         let item = match r.next() {
-            Ok(Some(item)) => item,
-            Ok(None) => break Ok(non_finite),
-            Err(e) => break Err(e),
+            Some(Ok(item)) => item,
+            None => break Ok(non_finite),
+            Some(Err(e)) => break Err(e),
         };
         assert!(item.offset >= last_end, "tokens overlap");
         assert!(item.offset < text.len());
@@ -303,7 +303,7 @@ fn skip_values(text: &str) {
 
     let mut r = Reader::new(text, ORACLE_DEPTH);
     let mut skipped = 0;
-    while let Some(item) = r.next().expect("second pass") {
+    while let Some(item) = r.next().transpose().expect("second pass") {
         if let Token::Key(_) = item.token {
             let depth = r.depth();
             let (s, e) = r.skip_value().expect("skip_value after a key");

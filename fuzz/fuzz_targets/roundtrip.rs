@@ -1,26 +1,37 @@
 //! Round trips through the encoders and decoders, on structured inputs.
 //!
-//! - SAC: arbitrary arrays and width/height -> `sac::encode` (and the
-//!   streaming `SacEncoder`, in arbitrary pieces) -> `sac::decode` -> equal.
+//! - SAC: arbitrary arrays and shape -> `sac::encode` (and the streaming
+//!   `sac::Encoder`, in arbitrary pieces; and `encode_to_vec`) ->
+//!   `sac::decode` -> equal. A bad input is the same error from the one-shot
+//!   and the streaming encoder.
 //! - VCBN: arbitrary f32/f64/complex samples, shape, range and dtype ->
-//!   `vcbn::encode` (and `VcbnEncoder`) -> `vcbn::decode` -> header fields
-//!   equal, levels equal to `quant::quantize_*` and to the SPEC §3 formula
-//!   computed here independently.
+//!   `vcbn::encode` (and `vcbn::Encoder`, and `encode_to_vec`) ->
+//!   `vcbn::decode` -> header fields equal, levels equal to
+//!   `quant::quantize_*` and to the quantization formula of docs/FORMATS.md
+//!   (section 4.1) computed here independently. A non-finite range or an
+//!   odd-length complex slice is the same error from both encoders; a
+//!   streaming output too small for one level is `BufferTooSmall`.
+//! - Each encoded frame: `sac::take_from_bytes`, `vcbn::take_from_bytes` and
+//!   `frame::take_from_bytes` agree with `decode` (alone and with a second
+//!   frame after it), and `frame::decode_any` with the format's decoder.
 //! - Levels: arbitrary levels -> `encode_levels` -> decode -> equal.
-//! - Header: any shape and finite range -> the canonical header fits
-//!   `MAX_CANONICAL_HEADER_LEN` and parses back to the same fields.
+//! - Header: any shape and finite range -> the canonical header
+//!   (`vcbn::Encoder::write_header`) is `blob_offset()` bytes, at most
+//!   `MAX_CANONICAL_BLOB_OFFSET`, and parses back to the same fields.
 //! - Floats and strings: `json::write_f64` and `json::write_str` read back
 //!   exactly through the JSON reader.
 //! - Bytes: any input that decodes and is canonical re-encodes to itself.
 #![no_main]
 
 use arbitrary::Arbitrary;
+use framewire::frame::{self, AnyFrame};
 use framewire::json::{self, Reader, Token};
 use framewire::quant::{self, ComplexPart, Samples};
-use framewire::stream::{SacEncoder, VcbnEncoder};
 use framewire::vcbn::{self, Dtype, Endianness, Levels, Limits, Magic, Order, Params};
-use framewire::{sac, Error};
-use framewire_fuzz::{check_sac, check_vcbn, same_f64, show_err, SMALL};
+use framewire::{sac, Error, Field, Shape};
+use framewire_fuzz::{
+    check_sac, check_take, check_vcbn, same_f64, same_vcbn_frame, show_err, SMALL,
+};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -62,8 +73,10 @@ enum Input {
 enum ShapeSel {
     /// width = height = 0.
     Unknown,
-    /// Arbitrary; usually contradicts the lengths.
+    /// Arbitrary (width, height); usually contradicts the lengths.
     Any(u32, u32),
+    /// Arbitrary (height, width) in u64: usually over SAC's u32 fields.
+    Wide(u64, u64),
     /// A width that divides the common length (both arrays cut to it).
     Rows(u8),
 }
@@ -110,7 +123,7 @@ fuzz_target!(|input: Input| {
             u16,
             vmin,
             vmax,
-        } => header_case([h, w], u16, vmin, vmax),
+        } => header_case(Shape::new(h, w), u16, vmin, vmax),
         Input::Float(x) => float_case(x),
         Input::Str(s) => str_case(&s),
         Input::SacBytes(bytes) => check_sac(&bytes),
@@ -127,54 +140,118 @@ fn piece_len(pieces: &[u8], i: usize) -> usize {
         .map_or(7, |&p| usize::from(p) + 1)
 }
 
+/// `frame::take_from_bytes` and the format's own `take_from_bytes` on two
+/// copies of one encoded frame: the first frame, then exactly the second.
+fn check_two_frames(one: &[u8]) {
+    check_take(one, &Limits::DEFAULT);
+    let two = [one, one].concat();
+    let (first, rest) = frame::take_from_bytes(&two, &Limits::DEFAULT).unwrap();
+    assert_eq!(rest, one);
+    let (second, rest) = frame::take_from_bytes(rest, &Limits::DEFAULT).unwrap();
+    assert!(rest.is_empty());
+    match (first, second, frame::decode_any(one).unwrap()) {
+        (AnyFrame::Sac(a), AnyFrame::Sac(b), AnyFrame::Sac(c)) => {
+            assert_eq!(a.header(), c.header());
+            assert_eq!((a.a_bytes(), a.b_bytes()), (c.a_bytes(), c.b_bytes()));
+            assert_eq!((b.a_bytes(), b.b_bytes()), (c.a_bytes(), c.b_bytes()));
+            let (s, rest) = sac::take_from_bytes(&two).unwrap();
+            assert_eq!((s, rest), (a, one));
+        }
+        (AnyFrame::Vcbn(a), AnyFrame::Vcbn(b), AnyFrame::Vcbn(c)) => {
+            assert!(framewire_fuzz::same_header(a.header(), c.header()));
+            assert!(framewire_fuzz::same_header(b.header(), c.header()));
+            assert_eq!((a.json(), a.blob()), (c.json(), c.blob()));
+            assert_eq!((b.json(), b.blob()), (c.json(), c.blob()));
+            let (v, rest) = vcbn::take_from_bytes(&two, &Limits::DEFAULT).unwrap();
+            assert!(same_vcbn_frame(&v, &a));
+            assert_eq!(rest, one);
+        }
+        other => panic!("formats differ: {other:?}"),
+    }
+}
+
 fn sac_case(mut a: Vec<i16>, mut b: Vec<i16>, shape: ShapeSel, pieces: &[u8]) {
-    let (w, h) = match shape {
-        ShapeSel::Unknown => (0, 0),
-        ShapeSel::Any(w, h) => (w, h),
+    let shape = match shape {
+        ShapeSel::Unknown => Shape::UNKNOWN,
+        ShapeSel::Any(w, h) => Shape::new(u64::from(h), u64::from(w)),
+        ShapeSel::Wide(h, w) => Shape::new(h, w),
         ShapeSel::Rows(r) => {
             let r = usize::from(r % 8) + 1;
             let n = a.len().min(b.len()) / r * r;
             a.truncate(n);
             b.truncate(n);
-            ((n / r) as u32, r as u32)
+            Shape::new(r as u64, (n / r) as u64)
         }
     };
-    let area = u64::from(w) * u64::from(h);
     let n = sac::encoded_len(a.len(), b.len()).unwrap();
     assert_eq!(n, 24 + 2 * a.len() + 2 * b.len());
     let mut out = vec![0u8; n];
-    let r = sac::encode(&a, &b, w, h, &mut out);
-    if area != 0 && (area != a.len() as u64 || area != b.len() as u64) {
+    let r = sac::encode(&a, &b, shape, &mut out);
+    let (w, h) = (shape.width(), shape.height());
+    let too_wide = [(Field::Width, w), (Field::Height, h)]
+        .into_iter()
+        .find(|&(_, v)| v > u64::from(u32::MAX));
+    let area = u128::from(w) * u128::from(h);
+    let mismatch = area != 0 && (area != a.len() as u128 || area != b.len() as u128);
+    if too_wide.is_some() || mismatch {
         let e = r.unwrap_err();
         show_err(&e);
-        assert!(matches!(e, Error::ShapeMismatch { .. }));
-        assert!(SacEncoder::new(a.len(), b.len(), w, h).is_err());
+        match too_wide {
+            Some((field, len)) => assert_eq!(e, Error::TooManyElements { field, len }),
+            None => assert!(matches!(e, Error::ShapeMismatch { .. }), "{e:?}"),
+        }
+        // The same error from the header, the streaming encoder and encode_to_vec.
+        assert_eq!(sac::Header::new(a.len(), b.len(), shape).unwrap_err(), e);
+        assert_eq!(sac::Encoder::new(a.len(), b.len(), shape).unwrap_err(), e);
+        assert_eq!(sac::encode_to_vec(&a, &b, shape).unwrap_err(), e);
         return;
     }
     assert_eq!(r, Ok(n));
     let f = sac::decode(&out).unwrap();
-    assert_eq!((f.width(), f.height(), f.flags()), (w, h, 0));
+    assert_eq!((f.shape(), f.flags()), (shape, 0));
+    assert_eq!((u64::from(f.width()), u64::from(f.height())), (w, h));
     assert!(f.a_iter().eq(a.iter().copied()));
     assert!(f.b_iter().eq(b.iter().copied()));
+    assert_eq!(sac::encode_to_vec(&a, &b, shape).unwrap(), out);
+    check_two_frames(&out);
     if n > 0 {
-        let e = sac::encode(&a, &b, w, h, &mut out[..n - 1]).unwrap_err();
+        let e = sac::encode(&a, &b, shape, &mut out[..n - 1]).unwrap_err();
         assert!(matches!(e, Error::BufferTooSmall { .. }));
     }
 
     // The streaming encoder, in pieces, gives the same bytes.
-    let mut enc = SacEncoder::new(a.len(), b.len(), w, h).unwrap();
+    let mut enc = sac::Encoder::new(a.len(), b.len(), shape).unwrap();
     assert_eq!(enc.frame_len(), n as u64);
     let mut wire = enc.header().to_vec();
     let all: Vec<i16> = a.iter().chain(&b).copied().collect();
     let mut rest = &all[..];
     let mut i = 0;
+    // No samples into no room: nothing to do, not an error.
+    assert_eq!(enc.encode(&[], &mut []), Ok((0, 0)));
     while !rest.is_empty() {
         let take = piece_len(pieces, i).min(rest.len());
-        let out_len = piece_len(pieces, i + 1) + 1; // at least 2 bytes
+        let mut out_len = piece_len(pieces, i + 1) - 1;
         i += 2;
+        if out_len < 2 {
+            // Too small for one sample while samples are left: refused, and
+            // nothing is used (so a caller's loop cannot spin).
+            let e = enc
+                .encode(&rest[..take], &mut vec![0u8; out_len])
+                .unwrap_err();
+            assert_eq!(
+                e,
+                Error::BufferTooSmall {
+                    needed: 2,
+                    available: out_len as u64
+                }
+            );
+            assert_eq!(enc.remaining(), rest.len() as u64);
+            out_len = 2;
+        }
         let mut piece = vec![0u8; out_len];
         let (used, written) = enc.encode(&rest[..take], &mut piece).unwrap();
         assert!(used > 0 && used <= take);
+        assert_eq!(used, take.min(out_len / 2));
         assert_eq!(written, 2 * used);
         wire.extend_from_slice(&piece[..written]);
         rest = &rest[used..];
@@ -189,7 +266,8 @@ fn sac_case(mut a: Vec<i16>, mut b: Vec<i16>, shape: ShapeSel, pieces: &[u8]) {
     assert_eq!(wire, out);
 }
 
-/// SPEC §3, written out again here.
+/// The quantization formula of docs/FORMATS.md (section 4.1), written out
+/// again here.
 fn reference_level(x: f32, vmin: f64, vmax: f64, hi: u32) -> u16 {
     let denom = vmax - vmin;
     if !denom.is_finite() || denom <= 0.0 {
@@ -209,6 +287,9 @@ fn vcbn_case(sel: SampleSel, rows: u8, u16: bool, vmin: f64, vmax: f64, pieces: 
     // Cut the samples to a whole number of rows.
     let r = usize::from(rows % 8) + 1;
     let (samples, xs): (Samples<'_>, Vec<f32>);
+    // For a complex input with a float left over: the slice with a half
+    // pair at its end, which every encoder refuses the same way.
+    let mut odd: Option<Samples<'_>> = None;
     let (v32, v64);
     match &sel {
         SampleSel::F32(v) => {
@@ -230,6 +311,9 @@ fn vcbn_case(sel: SampleSel, rows: u8, u16: bool, vmin: f64, vmax: f64, pieces: 
                 ComplexPart::Real
             };
             samples = Samples::Complex32(&v32, part);
+            if v.len() > 2 * pairs {
+                odd = Some(Samples::Complex32(&v[..2 * pairs + 1], part));
+            }
             xs = v32
                 .chunks_exact(2)
                 .map(|p| match part {
@@ -250,6 +334,9 @@ fn vcbn_case(sel: SampleSel, rows: u8, u16: bool, vmin: f64, vmax: f64, pieces: 
                 ComplexPart::Real
             };
             samples = Samples::Complex64(&v64, part);
+            if v.len() > 2 * pairs {
+                odd = Some(Samples::Complex64(&v[..2 * pairs + 1], part));
+            }
             xs = v64
                 .chunks_exact(2)
                 .map(|p| match part {
@@ -261,9 +348,16 @@ fn vcbn_case(sel: SampleSel, rows: u8, u16: bool, vmin: f64, vmax: f64, pieces: 
     }
     let n = samples.len();
     assert_eq!(n, xs.len());
-    let shape = [r, n / r];
-    let shape64 = [r as u64, (n / r) as u64];
+    let shape = Shape::new(r as u64, (n / r) as u64);
     let params = Params::new(dtype, vmin, vmax);
+    assert_eq!(
+        (
+            params.dtype(),
+            params.vmin().to_bits(),
+            params.vmax().to_bits()
+        ),
+        (dtype, vmin.to_bits(), vmax.to_bits())
+    );
     let mut out = vec![0u8; 400 + 2 * n];
     let res = vcbn::encode(samples, shape, &params, &mut out);
     if !vmin.is_finite() || !vmax.is_finite() {
@@ -275,24 +369,54 @@ fn vcbn_case(sel: SampleSel, rows: u8, u16: bool, vmin: f64, vmax: f64, pieces: 
             framewire::Field::Vmin
         };
         assert_eq!(e, Error::NonFiniteRange { field });
-        assert!(VcbnEncoder::new(shape64, params).is_err());
+        // The same error from the streaming encoder, encode_to_vec and
+        // encoded_len, and for an odd complex slice too.
+        assert_eq!(vcbn::Encoder::new(shape, params).unwrap_err(), e);
+        assert_eq!(vcbn::encode_to_vec(samples, shape, &params).unwrap_err(), e);
+        assert_eq!(vcbn::encoded_len(shape, &params).unwrap_err(), e);
+        if let Some(odd) = odd {
+            assert_eq!(vcbn::encode(odd, shape, &params, &mut out).unwrap_err(), e);
+        }
         return;
     }
     let len = res.unwrap();
-    assert_eq!(len, vcbn::encoded_len(shape64, &params).unwrap());
+    assert_eq!(len, vcbn::encoded_len(shape, &params).unwrap());
+    if let Some(odd) = odd {
+        // A half pair at the end: one-shot and streaming give the same error.
+        let raw = match odd {
+            Samples::Complex32(s, _) => s.len(),
+            Samples::Complex64(s, _) => s.len(),
+            _ => unreachable!(),
+        } as u64;
+        let want = Error::LengthMismatch {
+            field: Field::Samples,
+            expected: raw + 1,
+            actual: raw,
+        };
+        let mut scratch = vec![0u8; len];
+        let one_shot = vcbn::encode(odd, shape, &params, &mut scratch).unwrap_err();
+        show_err(&one_shot);
+        assert_eq!(one_shot, want);
+        assert_eq!(vcbn::encode_to_vec(odd, shape, &params).unwrap_err(), want);
+        let mut enc = vcbn::Encoder::new(shape, params).unwrap();
+        assert_eq!(enc.encode(odd, &mut scratch).unwrap_err(), one_shot);
+        assert_eq!(enc.remaining(), n as u64);
+    }
     let out = &out[..len];
+    assert_eq!(vcbn::encode_to_vec(samples, shape, &params).unwrap(), out);
+    check_two_frames(out);
     let f = vcbn::decode(out).unwrap();
     let h = f.header();
     assert_eq!(h.magic(), Magic::Vcbn);
     assert_eq!(h.version(), 1);
     assert_eq!(h.dtype(), dtype);
-    assert_eq!(h.shape(), shape64);
+    assert_eq!(h.shape(), shape);
     assert_eq!(h.endianness(), Endianness::Little);
     assert_eq!(h.order(), Order::C);
     assert_eq!(h.resolution(), hi);
     assert!(same_f64(h.vmin(), vmin), "vmin {vmin:?} -> {:?}", h.vmin());
     assert!(same_f64(h.vmax(), vmax), "vmax {vmax:?} -> {:?}", h.vmax());
-    assert!(h.blob_offset() as usize <= vcbn::MAX_CANONICAL_HEADER_LEN);
+    assert!(h.blob_offset() as usize <= vcbn::MAX_CANONICAL_BLOB_OFFSET);
     assert!(f.json().is_ascii());
 
     // The levels: the quant functions and the formula.
@@ -328,38 +452,61 @@ fn vcbn_case(sel: SampleSel, rows: u8, u16: bool, vmin: f64, vmax: f64, pieces: 
         .map(|&x| reference_level(x, vmin, vmax, hi))
         .collect();
     assert_eq!(levels, via_quant, "blob differs from quant::quantize_*");
-    assert_eq!(levels, reference, "levels differ from the SPEC formula");
+    assert_eq!(
+        levels, reference,
+        "levels differ from the docs/FORMATS.md formula"
+    );
     assert!(levels.iter().all(|&l| u32::from(l) <= hi));
 
     // The streaming encoder, in pieces, gives the same bytes.
-    let mut enc = VcbnEncoder::new(shape64, params).unwrap();
+    let mut enc = vcbn::Encoder::new(shape, params).unwrap();
     assert_eq!(enc.frame_len(), len as u64);
-    let mut wire = vec![0u8; enc.header_len()];
+    assert_eq!(enc.blob_offset() as u64, h.blob_offset());
+    assert_eq!(enc.json_len(), h.json_len());
+    let mut wire = vec![0u8; enc.blob_offset()];
     assert_eq!(enc.write_header(&mut wire), Ok(wire.len()));
+    assert_eq!(
+        enc.write_header(&mut vec![0u8; wire.len() - 1]),
+        Err(Error::BufferTooSmall {
+            needed: wire.len() as u64,
+            available: wire.len() as u64 - 1
+        })
+    );
     let size = dtype.size() as usize;
     let mut done = 0;
     let mut i = 0;
+    // No samples into no room: nothing to do, not an error.
+    assert_eq!(enc.encode(samples.sub(0, 0).unwrap(), &mut []), Ok((0, 0)));
     while done < n {
         let take = piece_len(pieces, i).min(n - done);
-        let out_len = piece_len(pieces, i + 1) + 1;
+        let mut out_len = piece_len(pieces, i + 1) - 1;
         i += 2;
         let part = samples.sub(done, done + take).unwrap();
+        if out_len < size {
+            // Too small for one level while samples are left: refused, and
+            // nothing is used (so a caller's loop cannot spin).
+            let e = enc.encode(part, &mut vec![0u8; out_len]).unwrap_err();
+            assert_eq!(
+                e,
+                Error::BufferTooSmall {
+                    needed: size as u64,
+                    available: out_len as u64
+                }
+            );
+            assert_eq!(enc.remaining(), (n - done) as u64);
+            out_len = size;
+        }
         let mut piece = vec![0u8; out_len];
         let (used, written) = enc.encode(part, &mut piece).unwrap();
         assert_eq!(written, used * size);
-        assert!(used <= take);
-        if out_len >= size {
-            assert!(used > 0);
-        } else {
-            assert_eq!(used, 0);
-            continue;
-        }
+        assert!(used > 0 && used <= take);
+        assert_eq!(used, take.min(out_len / size));
         wire.extend_from_slice(&piece[..written]);
         done += used;
         assert_eq!(enc.remaining(), (n - done) as u64);
     }
     enc.finish().unwrap();
-    assert_eq!(wire, out, "VcbnEncoder differs from vcbn::encode");
+    assert_eq!(wire, out, "vcbn::Encoder differs from vcbn::encode");
 }
 
 fn levels_case(levels: LevelSel, rows: u8, vmin: f64, vmax: f64) {
@@ -378,11 +525,12 @@ fn levels_case(levels: LevelSel, rows: u8, vmin: f64, vmax: f64) {
             vals = l16.clone();
         }
     }
-    let shape = [r, vals.len() / r];
+    let shape = Shape::new(r as u64, (vals.len() / r) as u64);
     let mut out = vec![0u8; 400 + 2 * vals.len()];
     match vcbn::encode_levels(lv, shape, vmin, vmax, &mut out) {
         Ok(n) => {
             let f = vcbn::decode(&out[..n]).unwrap();
+            assert_eq!(f.header().shape(), shape);
             assert!(f.blob().iter().eq(vals.iter().copied()));
             assert!(same_f64(f.header().vmin(), vmin));
             assert!(same_f64(f.header().vmax(), vmax));
@@ -401,27 +549,37 @@ fn levels_case(levels: LevelSel, rows: u8, vmin: f64, vmax: f64) {
     }
 }
 
-fn header_case(shape: [u64; 2], u16: bool, vmin: f64, vmax: f64) {
+fn header_case(shape: Shape, u16: bool, vmin: f64, vmax: f64) {
     let dtype = if u16 { Dtype::U16 } else { Dtype::U8 };
     let params = Params::new(dtype, vmin, vmax);
-    let mut buf = [0u8; vcbn::MAX_CANONICAL_HEADER_LEN];
-    let blob = shape[0]
-        .checked_mul(shape[1])
-        .and_then(|n| n.checked_mul(dtype.size()));
+    let mut buf = [0u8; vcbn::MAX_CANONICAL_BLOB_OFFSET];
+    let blob = shape.elements().and_then(|n| n.checked_mul(dtype.size()));
     let overflow = blob.is_none();
     // The whole frame (with a pad byte) must be countable in u64, as the
     // decoder requires: a blob this close to u64::MAX may not leave room.
-    let room = 10 + vcbn::MAX_CANONICAL_HEADER_LEN as u64;
+    let room = 10 + vcbn::MAX_CANONICAL_BLOB_OFFSET as u64;
     let near_max = blob.is_some_and(|b| b > u64::MAX - room);
-    match vcbn::write_header(shape, &params, &mut buf) {
-        Ok(n) => {
+    match vcbn::Encoder::new(shape, params) {
+        Ok(enc) => {
             assert!(vmin.is_finite() && vmax.is_finite() && !overflow);
-            assert!((n as u64).checked_add(blob.unwrap()).is_some());
-            assert_eq!(n, vcbn::header_len_total(shape, &params).unwrap());
+            let n = enc.write_header(&mut buf).unwrap();
+            assert_eq!(n, enc.blob_offset());
+            assert!(n <= vcbn::MAX_CANONICAL_BLOB_OFFSET);
+            assert_eq!(
+                enc.frame_len(),
+                (n as u64).checked_add(blob.unwrap()).unwrap()
+            );
+            assert_eq!(enc.remaining(), shape.elements().unwrap());
+            assert_eq!(
+                vcbn::encoded_len(shape, &params).map(|l| l as u64),
+                Ok(enc.frame_len())
+            );
             assert_eq!(n % 2, 0);
             let p = vcbn::Prefix::parse(&buf[..n], &Limits::DEFAULT).unwrap();
             assert_eq!(p.blob_offset(), n as u64);
-            let json = &buf[9..9 + p.header_len() as usize];
+            assert_eq!(p.json_len(), enc.json_len());
+            assert_eq!(n, 9 + enc.json_len() as usize + p.pad_len() as usize);
+            let json = &buf[9..9 + p.json_len() as usize];
             let h = vcbn::Header::parse_json(json, &Limits::DEFAULT).unwrap();
             assert_eq!(h.shape(), shape);
             assert_eq!(h.dtype(), dtype);
@@ -438,6 +596,8 @@ fn header_case(shape: [u64; 2], u16: bool, vmin: f64, vmax: f64) {
                 !vmin.is_finite() || !vmax.is_finite() || overflow || near_max,
                 "{e:?}"
             );
+            // encoded_len refuses the same way.
+            assert_eq!(vcbn::encoded_len(shape, &params).unwrap_err(), e);
         }
     }
 }

@@ -12,14 +12,16 @@
 //! Checked:
 //! - the same bytes fed in those chunks and fed whole give the same events
 //!   (payload pieces merged);
-//! - the pieces of a part are contiguous from offset 0, never empty, in the
-//!   order A, B (SAC) or Blob (VCBN); `End.len` is the header's frame length
+//! - the pieces of a part are contiguous from part offset 0, never empty, in
+//!   the order A, B (SAC) or Blob (VCBN), each at the stream offset its place
+//!   in the frame gives; `End.len` is the header's frame length
 //!   and the bytes between `Header` and `End`; `position()` is the bytes fed;
 //! - in strict mode frames tile the stream from offset 0 and nothing follows
 //!   an error; in resync mode frame starts only move forward;
 //! - every frame reported decodes with the one-shot decoders (`sac::decode`,
 //!   `vcbn::decode_with`) from exactly its bytes, to the same header and
-//!   payload; every error is the one the one-shot header parsers give for
+//!   payload, and `frame::take_from_bytes` takes exactly its bytes from
+//!   there; every error is the one the one-shot header parsers give for
 //!   the bytes at its offset;
 //! - the `FrameReader` reports exactly the decoder's frames and errors, each
 //!   frame's bytes equal to the input's (pad byte zeroed).
@@ -27,7 +29,8 @@
 
 use std::convert::Infallible;
 
-use framewire::io::{AnyFrame, ByteSource, FrameReader, ReadError};
+use framewire::frame::{self, AnyFrame};
+use framewire::io::{ByteSource, FrameReader, ReadError};
 use framewire::stream::{Decoder, Event, Format, FrameHeader, Part, StreamError};
 use framewire::vcbn::{self, Limits};
 use framewire::{sac, Error};
@@ -158,7 +161,7 @@ impl Collector {
                 let head = match header {
                     FrameHeader::Sac(h) => Head::Sac(h),
                     FrameHeader::Vcbn { header, json } => {
-                        assert_eq!(json.len(), header.header_len() as usize);
+                        assert_eq!(json.len(), header.json_len() as usize);
                         Head::Vcbn(header, json.to_owned())
                     }
                 };
@@ -167,7 +170,7 @@ impl Collector {
                 // The header is parsed once its bytes are in (before any pad).
                 let parsed_len = match &head {
                     Head::Sac(_) => sac::HEADER_LEN as u64,
-                    Head::Vcbn(h, _) => 9 + u64::from(h.header_len()),
+                    Head::Vcbn(h, _) => 9 + u64::from(h.json_len()),
                 };
                 assert!(offset + parsed_len <= self.fed);
                 let mut parts = head.parts();
@@ -180,17 +183,30 @@ impl Collector {
                 });
                 self.evs.push(Ev::Header { offset, head });
             }
-            Ok(Event::Payload { part, offset, data }) => {
+            Ok(Event::Payload {
+                part,
+                offset,
+                part_offset,
+                data,
+            }) => {
                 let open = self.open.as_mut().expect("payload outside a frame");
                 assert!(!data.is_empty(), "empty payload piece");
+                // The stream offset: after the frame's header and the
+                // payload bytes before this piece.
+                assert_eq!(
+                    offset,
+                    open.offset + open.head.head_len() + open.bytes,
+                    "wrong stream offset for {part:?}"
+                );
+                assert!(offset + data.len() as u64 <= self.fed);
                 open.bytes += data.len() as u64;
                 match self.evs.last_mut() {
                     Some(Ev::Payload { part: p, data: d }) if *p == part => {
-                        assert_eq!(offset, d.len() as u64, "gap or overlap in {part:?}");
+                        assert_eq!(part_offset, d.len() as u64, "gap or overlap in {part:?}");
                         d.extend_from_slice(data);
                     }
                     _ => {
-                        assert_eq!(offset, 0, "{part:?} does not start at 0");
+                        assert_eq!(part_offset, 0, "{part:?} does not start at 0");
                         assert_eq!(open.parts.pop(), Some(part), "parts out of order");
                         self.evs.push(Ev::Payload {
                             part,
@@ -302,6 +318,10 @@ fn oracle(evs: &[Ev], data: &[u8], eff: &Limits, resync: bool) {
                 match evs.get(j) {
                     Some(Ev::End { len, .. }) => {
                         let frame = &window[..*len as usize];
+                        let (any, rest) = frame::take_from_bytes(window, eff)
+                            .expect("stream frame fails frame::take_from_bytes");
+                        assert_eq!(any.format(), head.format());
+                        assert_eq!(rest.len() as u64, window.len() as u64 - len);
                         match head {
                             Head::Sac(h) => {
                                 let f = sac::decode(frame).expect("stream frame fails sac::decode");
@@ -359,7 +379,7 @@ fn check_error(e: &StreamError, window: &[u8], eff: &Limits) {
         match vcbn::Prefix::parse(window, eff) {
             Err(pe) => assert_eq!(pe, e.error),
             Ok(p) => {
-                let json = &window[9..9 + p.header_len() as usize];
+                let json = &window[9..9 + p.json_len() as usize];
                 let r = vcbn::Header::parse_json(json, eff).map_err(|x| x.shifted(9));
                 assert_eq!(r.map(|_| ()), Err(e.error));
             }
@@ -449,11 +469,12 @@ fn reader<const N: usize>(
                     AnyFrame::Vcbn(v) => {
                         let h = v.header();
                         if h.pad_len() == 1 {
-                            want[9 + h.header_len() as usize] = 0;
+                            want[9 + h.json_len() as usize] = 0;
                         }
                         let orig = vcbn::decode_with(&data[o..o + n], &limits).unwrap();
                         assert!(same_header(h, orig.header()));
                     }
+                    other => panic!("a frame of an unknown format: {other:?}"),
                 }
                 assert_eq!(f.bytes, &want[..]);
                 got.push(Ok((f.offset, n as u64)));
@@ -472,7 +493,7 @@ fn go<const N: usize>(cfg: u8, data: &[u8], sizes: &[usize]) {
     let resync = cfg & 4 != 0;
     let limits = if cfg & 8 != 0 { SMALL } else { Limits::DEFAULT };
     let room = u32::try_from(N - 9).unwrap();
-    let eff = limits.with_max_header_len(limits.max_header_len().min(room));
+    let eff = limits.with_max_json_len(limits.max_json_len().min(room));
 
     let chunked = run::<N>(limits, resync, data, sizes);
     let whole = run::<N>(limits, resync, data, &[data.len().max(1)]);

@@ -8,8 +8,9 @@
 
 use std::fmt::Display;
 
+use framewire::frame::{self, AnyFrame, Format};
 use framewire::vcbn::{self, Blob, Dtype, Endianness, Levels, Limits, Magic, Order, Params};
-use framewire::{sac, Error};
+use framewire::{sac, Error, Shape};
 
 /// Formats an error with `Display` (which must not panic and must say something).
 pub fn show<E: Display>(e: &E) -> String {
@@ -26,7 +27,7 @@ pub fn show_err(e: &Error) -> String {
 }
 
 /// The small limits the decoders are also run with.
-pub const SMALL: Limits = Limits::DEFAULT.with_max_header_len(200).with_max_depth(3);
+pub const SMALL: Limits = Limits::DEFAULT.with_max_json_len(200).with_max_depth(3);
 
 /// Whether two f64 have the same bits (so NaN equals NaN and -0.0 differs from 0.0).
 pub fn same_f64(a: f64, b: f64) -> bool {
@@ -51,7 +52,7 @@ pub fn same_header(a: &vcbn::Header, b: &vcbn::Header) -> bool {
     same_json_fields(a, b)
         && a.magic() == b.magic()
         && a.version() == b.version()
-        && a.header_len() == b.header_len()
+        && a.json_len() == b.json_len()
 }
 
 fn le16(bytes: &[u8]) -> Vec<i16> {
@@ -65,6 +66,7 @@ fn le16(bytes: &[u8]) -> Vec<i16> {
 /// canonical re-encoding: a decoded file whose flags and reserved bytes are 0
 /// re-encodes to exactly the same bytes.
 pub fn check_sac(data: &[u8]) {
+    check_take(data, &Limits::DEFAULT);
     let parsed = sac::Header::parse(data);
     if let Err(e) = &parsed {
         show_err(e);
@@ -108,6 +110,9 @@ pub fn check_sac(data: &[u8]) {
     assert_eq!(h.frame_len(), data.len() as u64);
     let (la, lb) = (h.length_a() as usize, h.length_b() as usize);
     let (w, hh) = (frame.width(), frame.height());
+    let shape = frame.shape();
+    assert_eq!(shape, Shape::new(u64::from(hh), u64::from(w)));
+    assert_eq!(shape, h.shape());
     let area = u64::from(w) * u64::from(hh);
     assert!(area == 0 || (area == la as u64 && area == lb as u64));
     assert_eq!(frame.a().len(), la);
@@ -140,7 +145,7 @@ pub fn check_sac(data: &[u8]) {
     let n = sac::encoded_len(la, lb).unwrap();
     assert_eq!(n, data.len());
     let mut out = vec![0u8; n];
-    assert_eq!(sac::encode(&a, &b, w, hh, &mut out), Ok(n));
+    assert_eq!(sac::encode(&a, &b, shape, &mut out), Ok(n));
     if h.flags == 0 && h.reserved == 0 {
         assert_eq!(
             out, data,
@@ -152,7 +157,7 @@ pub fn check_sac(data: &[u8]) {
         expect[7] = 0;
         assert_eq!(out, expect);
     }
-    let short = sac::encode(&a, &b, w, hh, &mut out[..n - 1]).unwrap_err();
+    let short = sac::encode(&a, &b, shape, &mut out[..n - 1]).unwrap_err();
     show_err(&short);
     assert_eq!(
         short,
@@ -163,11 +168,18 @@ pub fn check_sac(data: &[u8]) {
     );
 }
 
-/// The canonical envelope header (prefix, JSON, pad) for these fields.
-pub fn canonical_header(shape: [u64; 2], params: &Params) -> Vec<u8> {
-    let mut buf = [0u8; vcbn::MAX_CANONICAL_HEADER_LEN];
-    let n = vcbn::write_header(shape, params, &mut buf).expect("write_header");
-    assert_eq!(n, vcbn::header_len_total(shape, params).unwrap());
+/// The canonical envelope header (prefix, JSON, pad) for these fields, as
+/// the streaming encoder writes it.
+pub fn canonical_header(shape: Shape, params: &Params) -> Vec<u8> {
+    let enc = vcbn::Encoder::new(shape, *params).expect("vcbn::Encoder::new");
+    let mut buf = [0u8; vcbn::MAX_CANONICAL_BLOB_OFFSET];
+    let n = enc.write_header(&mut buf).expect("write_header");
+    assert_eq!(n, enc.blob_offset());
+    assert!(n <= vcbn::MAX_CANONICAL_BLOB_OFFSET);
+    assert_eq!(
+        n,
+        9 + enc.json_len() as usize + usize::from(enc.json_len() % 2 == 0)
+    );
     buf[..n].to_vec()
 }
 
@@ -177,6 +189,7 @@ pub fn canonical_header(shape: [u64; 2], params: &Params) -> Vec<u8> {
 /// (magic `VCBN`, version 1, canonical JSON, zero pad) re-encodes to exactly
 /// the same bytes. Returns whether the frame decoded.
 pub fn check_vcbn(data: &[u8], limits: &Limits) -> bool {
+    check_take(data, limits);
     let prefix = vcbn::Prefix::parse(data, limits);
     let frame = match vcbn::decode_with(data, limits) {
         Ok(f) => f,
@@ -193,14 +206,14 @@ pub fn check_vcbn(data: &[u8], limits: &Limits) -> bool {
     assert_eq!(h.magic(), prefix.magic());
     assert_eq!(h.version(), prefix.version());
     assert!(h.version() >= 1);
-    assert_eq!(h.header_len(), prefix.header_len());
-    assert!(h.header_len() <= limits.max_header_len());
+    assert_eq!(h.json_len(), prefix.json_len());
+    assert!(h.json_len() <= limits.max_json_len());
     assert_eq!(h.blob_offset(), prefix.blob_offset());
     assert_eq!(h.pad_len(), prefix.pad_len());
     assert_eq!(h.frame_len(), data.len() as u64);
     assert_eq!(h.blob_len(), h.elements() * h.dtype().size());
     assert_ne!(h.resolution(), 0);
-    let hl = h.header_len() as usize;
+    let hl = h.json_len() as usize;
     assert_eq!(frame.json().as_bytes(), &data[9..9 + hl]);
     assert_eq!((9 + hl + h.pad_len() as usize) % 2, 0);
 
@@ -210,7 +223,7 @@ pub fn check_vcbn(data: &[u8], limits: &Limits) -> bool {
     assert!(same_json_fields(&alone, &h));
     assert_eq!(alone.magic(), Magic::Vcbn);
     assert_eq!(alone.version(), 1);
-    assert_eq!(alone.header_len() as usize, hl);
+    assert_eq!(alone.json_len() as usize, hl);
 
     // The blob.
     let blob = frame.blob();
@@ -258,12 +271,11 @@ pub fn check_vcbn(data: &[u8], limits: &Limits) -> bool {
 
     // Re-encode the levels.
     let shape = h.shape();
-    let ushape = [shape[0] as usize, shape[1] as usize];
     let (vmin, vmax) = (h.vmin(), h.vmax());
     let params = Params::new(h.dtype(), vmin, vmax);
     if !vmin.is_finite() || !vmax.is_finite() {
         let mut out = vec![0u8; 512 + data.len()];
-        let e = vcbn::encode_levels(Levels::Blob(blob), ushape, vmin, vmax, &mut out).unwrap_err();
+        let e = vcbn::encode_levels(Levels::Blob(blob), shape, vmin, vmax, &mut out).unwrap_err();
         show_err(&e);
         assert!(matches!(e, Error::NonFiniteRange { .. }));
         return true;
@@ -271,7 +283,7 @@ pub fn check_vcbn(data: &[u8], limits: &Limits) -> bool {
     let n = vcbn::encoded_len(shape, &params).unwrap();
     let mut out = vec![0u8; n];
     assert_eq!(
-        vcbn::encode_levels(Levels::Blob(blob), ushape, vmin, vmax, &mut out),
+        vcbn::encode_levels(Levels::Blob(blob), shape, vmin, vmax, &mut out),
         Ok(n)
     );
     let back = vcbn::decode(&out).expect("re-encoded frame does not decode");
@@ -298,7 +310,7 @@ pub fn check_vcbn(data: &[u8], limits: &Limits) -> bool {
     assert_eq!(&out[..head.len()], &head[..]);
 
     // A canonical input re-encodes byte for byte.
-    let canonical_json = &head[9..9 + bh.header_len() as usize];
+    let canonical_json = &head[9..9 + bh.json_len() as usize];
     let pad_zero = h.pad_len() == 0 || data[9 + hl] == 0;
     if h.magic() == Magic::Vcbn
         && h.version() == 1
@@ -311,4 +323,156 @@ pub fn check_vcbn(data: &[u8], limits: &Limits) -> bool {
         );
     }
     true
+}
+
+/// Whether two VCBN frames are the same view: the same header fields (NaN
+/// ranges equal), JSON and blob, borrowed from the same bytes.
+pub fn same_vcbn_frame(a: &vcbn::Frame<'_>, b: &vcbn::Frame<'_>) -> bool {
+    same_header(a.header(), b.header())
+        && a.json() == b.json()
+        && a.blob() == b.blob()
+        && a.blob().as_bytes().as_ptr() == b.blob().as_bytes().as_ptr()
+}
+
+/// Checks a format's `take_from_bytes` against its `decode` on `data`:
+/// a refusal is the same error; a frame with nothing after it is the frame
+/// `decode` returns; a frame with bytes after it is what `decode` calls
+/// `TrailingBytes`, and its own bytes alone decode to the same frame.
+fn check_take_one<'a, F: 'a>(
+    data: &'a [u8],
+    decode: impl Fn(&'a [u8]) -> Result<F, Error>,
+    take: impl Fn(&'a [u8]) -> Result<(F, &'a [u8]), Error>,
+    frame_len: impl Fn(&F) -> u64,
+    same: impl Fn(&F, &F) -> bool,
+) {
+    let whole = decode(data);
+    match take(data) {
+        Err(e) => {
+            show_err(&e);
+            match whole {
+                Err(we) => assert_eq!(we, e, "take_from_bytes and decode refuse differently"),
+                Ok(_) => panic!("decode accepted what take_from_bytes refused: {e:?}"),
+            }
+        }
+        Ok((f, rest)) => {
+            let n = frame_len(&f);
+            assert_eq!(n + rest.len() as u64, data.len() as u64);
+            assert_eq!(rest.as_ptr(), data[n as usize..].as_ptr());
+            if rest.is_empty() {
+                let g = whole.expect("take_from_bytes took the whole input, decode refused it");
+                assert!(
+                    same(&f, &g),
+                    "take_from_bytes and decode give different frames"
+                );
+            } else {
+                assert_eq!(
+                    whole.err(),
+                    Some(Error::TrailingBytes {
+                        expected: n,
+                        actual: data.len() as u64
+                    })
+                );
+                let own = &data[..n as usize];
+                let g = decode(own).expect("a taken frame's own bytes do not decode");
+                assert!(same(&f, &g));
+                let (h, r) = take(own).expect("a taken frame's own bytes are not taken");
+                assert!(r.is_empty());
+                assert!(same(&f, &h));
+            }
+        }
+    }
+}
+
+/// `sac::take_from_bytes`, `vcbn::take_from_bytes` and
+/// `frame::take_from_bytes` agree with the decoders (see `check_take_one`);
+/// `frame::decode_any_with` and `frame::take_from_bytes` are the detected
+/// format's own decoders, and refuse an unknown magic as `Format::detect` does.
+pub fn check_take(data: &[u8], limits: &Limits) {
+    check_take_one(
+        data,
+        sac::decode,
+        sac::take_from_bytes,
+        |f| f.header().frame_len(),
+        |a, b| a == b,
+    );
+    check_take_one(
+        data,
+        |d| vcbn::decode_with(d, limits),
+        |d| vcbn::take_from_bytes(d, limits),
+        |f| f.header().frame_len(),
+        same_vcbn_frame,
+    );
+    let any = frame::decode_any_with(data, limits);
+    let taken = frame::take_from_bytes(data, limits);
+    if limits == &Limits::DEFAULT {
+        assert_eq!(
+            frame::decode_any(data).map(|f| f.format()),
+            any.map(|f| f.format())
+        );
+    }
+    match Format::detect(data) {
+        Err(e) => {
+            show_err(&e);
+            assert!(matches!(
+                e,
+                Error::Truncated { .. } | Error::BadMagic { .. }
+            ));
+            assert_eq!(any.err(), Some(e));
+            assert_eq!(taken.err(), Some(e));
+            assert!(sac::decode(data).is_err() && vcbn::decode_with(data, limits).is_err());
+        }
+        Ok(format) => {
+            assert_eq!(
+                format.name(),
+                if &data[..4] == b"SAC1" { "sac" } else { "vcbn" }
+            );
+            if let Ok(f) = &any {
+                assert_eq!(f.format(), format);
+            }
+            if let Ok((f, _)) = &taken {
+                assert_eq!(f.format(), format);
+            }
+            match format {
+                Format::Sac => {
+                    let one = sac::decode(data);
+                    match (&any, &one) {
+                        (Ok(AnyFrame::Sac(a)), Ok(b)) => {
+                            assert_eq!(a, b);
+                            assert_eq!(AnyFrame::Sac(*a).shape(), b.shape());
+                        }
+                        (Err(e), Err(f)) => assert_eq!(e, f),
+                        other => panic!("decode_any is not sac::decode: {other:?}"),
+                    }
+                    match (&taken, sac::take_from_bytes(data)) {
+                        (Ok((AnyFrame::Sac(a), r)), Ok((b, s))) => {
+                            assert!(*a == b && r.as_ptr() == s.as_ptr() && r.len() == s.len())
+                        }
+                        (Err(e), Err(f)) => assert_eq!(*e, f),
+                        other => panic!("frame::take_from_bytes is not sac's: {other:?}"),
+                    }
+                }
+                Format::Vcbn => {
+                    let one = vcbn::decode_with(data, limits);
+                    match (&any, &one) {
+                        (Ok(AnyFrame::Vcbn(a)), Ok(b)) => {
+                            assert!(same_vcbn_frame(a, b));
+                            assert_eq!(AnyFrame::Vcbn(*a).shape(), b.header().shape());
+                        }
+                        (Err(e), Err(f)) => assert_eq!(e, f),
+                        other => panic!("decode_any is not vcbn::decode_with: {other:?}"),
+                    }
+                    match (&taken, vcbn::take_from_bytes(data, limits)) {
+                        (Ok((AnyFrame::Vcbn(a), r)), Ok((b, s))) => assert!(
+                            same_vcbn_frame(a, &b)
+                                && r.as_ptr() == s.as_ptr()
+                                && r.len() == s.len()
+                        ),
+                        (Err(e), Err(f)) => assert_eq!(*e, f),
+                        other => panic!("frame::take_from_bytes is not vcbn's: {other:?}"),
+                    }
+                }
+                other => panic!("Format::detect found an unknown format {other:?}"),
+            }
+        }
+    }
 }
