@@ -12,7 +12,7 @@ const B: [i16; 6] = [i16::MAX, 7, 0, -7, 0, 9];
 fn native_views_of_an_aligned_frame_are_the_arrays() {
     // u16 storage: the frame starts 2-byte aligned, so do both payloads
     // (offset 24, and 24 + 12).
-    let mut storage = vec![0u16; 48 / 2];
+    let mut storage = [0u16; 48 / 2];
     let bytes = storage.as_mut_bytes();
     let n = sac::encode(&A, &B, Shape::new(2, 3), bytes).unwrap();
     let f = sac::decode(&bytes[..n]).unwrap();
@@ -31,7 +31,7 @@ fn native_views_of_an_aligned_frame_are_the_arrays() {
 
 #[test]
 fn native_views_of_a_misaligned_frame_are_none() {
-    let mut storage = vec![0u16; 48 / 2 + 1];
+    let mut storage = [0u16; 48 / 2 + 1];
     let bytes = &mut storage.as_mut_bytes()[1..49];
     let n = sac::encode(&A, &B, Shape::new(2, 3), bytes).unwrap();
     let f = sac::decode(&bytes[..n]).unwrap();
@@ -44,7 +44,7 @@ fn native_views_of_a_misaligned_frame_are_none() {
 
 #[test]
 fn native_views_of_empty_arrays() {
-    let mut storage = vec![0u16; 12];
+    let mut storage = [0u16; 12];
     let bytes = storage.as_mut_bytes();
     let n = sac::encode(&[], &[], Shape::UNKNOWN, bytes).unwrap();
     let f = sac::decode(&bytes[..n]).unwrap();
