@@ -28,7 +28,9 @@ pub fn view<'py>(
     let arr = if count == 0 {
         // np.frombuffer refuses an offset at the end of the buffer.
         let empty = PyTuple::new(py, [0u8; 0])?;
-        py.import("numpy")?.getattr("array")?.call((empty, dtype), None)?
+        py.import("numpy")?
+            .getattr("array")?
+            .call((empty, dtype), None)?
     } else {
         py::frombuffer(py)?.call((buf,), Some(&kwargs))?
     };
@@ -54,7 +56,11 @@ pub fn unpack_envelope<'py>(
     let (json, start, end) = with_bytes(py, buf, |bytes| {
         let frame = vcbn::decode(bytes).or_raise(py)?;
         let start = frame.header().blob_offset();
-        Ok((frame.json().to_owned(), start, start + frame.header().blob_len()))
+        Ok((
+            frame.json().to_owned(),
+            start,
+            start + frame.header().blob_len(),
+        ))
     })?;
     let header = py::json_loads(py)?.call1((json,))?;
     let mv = PyMemoryView::from(buf)?.call_method0("toreadonly")?;
@@ -71,7 +77,9 @@ pub fn blob_to_ndarray<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("separators", (",", ":"))?;
-    let json: String = py::json_dumps(py)?.call((header,), Some(&kwargs))?.extract()?;
+    let json: String = py::json_dumps(py)?
+        .call((header,), Some(&kwargs))?
+        .extract()?;
     let h = vcbn::Header::parse_json(json.as_bytes(), &Limits::DEFAULT).or_raise(py)?;
     let actual = with_bytes(py, blob, |b| Ok(b.len() as u64))?;
     if actual != h.blob_len() {
@@ -82,7 +90,13 @@ pub fn blob_to_ndarray<'py>(
         })
         .or_raise(py);
     }
-    let flat = view(py, blob, level_dtype(h.dtype(), h.endianness()), h.elements(), 0)?;
+    let flat = view(
+        py,
+        blob,
+        level_dtype(h.dtype(), h.endianness()),
+        h.elements(),
+        0,
+    )?;
     let order = match h.order() {
         Order::F => "F",
         _ => "C",
@@ -93,15 +107,21 @@ pub fn blob_to_ndarray<'py>(
     flat.call_method("reshape", (shape,), Some(&kwargs))
 }
 
+/// `(a, b, width, height, flags)` of a SAC file.
+pub type SacParts<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>, u32, u32, u8);
+
 /// `(a, b, width, height, flags)` of a SAC file, `a` and `b` read-only int16 views.
-pub fn sac_parts<'py>(
-    py: Python<'py>,
-    buf: &Bound<'py, PyAny>,
-) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>, u32, u32, u8)> {
+pub fn sac_parts<'py>(py: Python<'py>, buf: &Bound<'py, PyAny>) -> PyResult<SacParts<'py>> {
     let (la, lb, w, h, flags) = with_bytes(py, buf, |bytes| {
         let f = sac::decode(bytes).or_raise(py)?;
         let hd = f.header();
-        Ok((hd.length_a(), hd.length_b(), f.width(), f.height(), f.flags()))
+        Ok((
+            hd.length_a(),
+            hd.length_b(),
+            f.width(),
+            f.height(),
+            f.flags(),
+        ))
     })?;
     let off_b = sac::HEADER_LEN as u64 + 2 * u64::from(la);
     let a = view(py, buf, "<i2", u64::from(la), sac::HEADER_LEN as u64)?;
@@ -128,7 +148,11 @@ pub fn dequantize<'py>(
     let resolution = u32::try_from(resolution)
         .ok()
         .filter(|&r| r > 0)
-        .ok_or_else(|| PyValueError::new_err(format!("resolution must be from 1 to 4294967295, got {resolution}")))?;
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "resolution must be from 1 to 4294967295, got {resolution}"
+            ))
+        })?;
     let d = framewire::quant::Dequantizer::new(vmin, vmax, resolution);
     let arr = py::ascontiguousarray(py)?.call1((levels,))?;
     let untyped = arr.cast::<PyUntypedArray>()?;
@@ -137,17 +161,23 @@ pub fn dequantize<'py>(
     let out = PyArrayDyn::<f32>::zeros(py, shape, false);
     {
         let mut w = out.readwrite();
-        let dst = w.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let dst = w
+            .as_slice_mut()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let native = dt.is_native_byteorder() != Some(false);
         match (dt.kind(), dt.itemsize(), native) {
             (b'u', 1, _) => {
                 let a = arr.cast::<PyArrayDyn<u8>>()?.readonly();
-                let src = a.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))?;
+                let src = a
+                    .as_slice()
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
                 py.detach(|| d.run(src, dst)).or_raise(py)?;
             }
             (b'u', 2, true) => {
                 let a = arr.cast::<PyArrayDyn<u16>>()?.readonly();
-                let src = a.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))?;
+                let src = a
+                    .as_slice()
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
                 py.detach(|| d.run(src, dst)).or_raise(py)?;
             }
             (b'u', 2, false) => {

@@ -83,12 +83,20 @@ impl<'py> Input<'py> {
     /// The samples, complex parts counted once.
     pub fn samples(&self, part: ComplexPart) -> PyResult<Samples<'_>> {
         let f32s = || -> PyResult<&[f32]> {
-            let a = self.f32s.as_ref().ok_or_else(|| PyTypeError::new_err("no f32 view"))?;
-            a.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))
+            let a = self
+                .f32s
+                .as_ref()
+                .ok_or_else(|| PyTypeError::new_err("no f32 view"))?;
+            a.as_slice()
+                .map_err(|e| PyValueError::new_err(e.to_string()))
         };
         let f64s = || -> PyResult<&[f64]> {
-            let a = self.f64s.as_ref().ok_or_else(|| PyTypeError::new_err("no f64 view"))?;
-            a.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))
+            let a = self
+                .f64s
+                .as_ref()
+                .ok_or_else(|| PyTypeError::new_err("no f64 view"))?;
+            a.as_slice()
+                .map_err(|e| PyValueError::new_err(e.to_string()))
         };
         Ok(match self.kind {
             Kind::F32 => Samples::F32(f32s()?),
@@ -160,7 +168,9 @@ impl QuantError {
     fn into_py(self, py: Python<'_>) -> PyErr {
         match self {
             QuantError::Core(e) => to_py(py, e),
-            QuantError::Thread => pyo3::exceptions::PyRuntimeError::new_err("a quantizer thread failed"),
+            QuantError::Thread => {
+                pyo3::exceptions::PyRuntimeError::new_err("a quantizer thread failed")
+            }
         }
     }
 }
@@ -183,7 +193,11 @@ fn threads_for(n: usize) -> usize {
 
 /// `q.quantize(samples, dst)`, split across threads for large inputs. Each
 /// level depends on its sample alone, so the split changes no byte.
-fn quantize_par<D: Level + Send>(q: &Quantizer, samples: Samples<'_>, dst: &mut [D]) -> Result<(), QuantError> {
+fn quantize_par<D: Level + Send>(
+    q: &Quantizer,
+    samples: Samples<'_>,
+    dst: &mut [D],
+) -> Result<(), QuantError> {
     let threads = threads_for(dst.len());
     if threads <= 1 || samples.len() != dst.len() {
         return q.quantize(samples, dst).map_err(QuantError::Core);
@@ -193,18 +207,20 @@ fn quantize_par<D: Level + Send>(q: &Quantizer, samples: Samples<'_>, dst: &mut 
         let mut handles = Vec::with_capacity(threads);
         for (i, d) in dst.chunks_mut(chunk).enumerate() {
             let start = i * chunk;
-            let sub = samples
-                .sub(start, start + d.len())
-                .ok_or(QuantError::Core(Error::LengthMismatch {
+            let sub = samples.sub(start, start + d.len()).ok_or(QuantError::Core(
+                Error::LengthMismatch {
                     field: Field::Samples,
                     expected: (start + d.len()) as u64,
                     actual: samples.len() as u64,
-                }))?;
+                },
+            ))?;
             let q = *q;
             handles.push(scope.spawn(move || q.quantize(sub, d)));
         }
         for h in handles {
-            h.join().map_err(|_| QuantError::Thread)?.map_err(QuantError::Core)?;
+            h.join()
+                .map_err(|_| QuantError::Thread)?
+                .map_err(QuantError::Core)?;
         }
         Ok(())
     })
@@ -212,7 +228,13 @@ fn quantize_par<D: Level + Send>(q: &Quantizer, samples: Samples<'_>, dst: &mut 
 
 /// Quantizes into a blob of little-endian levels (`blob.len()` is the
 /// sample count times the level size), without the GIL.
-fn quantize_blob(py: Python<'_>, q: &Quantizer, samples: Samples<'_>, dtype: Dtype, blob: &mut [u8]) -> PyResult<()> {
+fn quantize_blob(
+    py: Python<'_>,
+    q: &Quantizer,
+    samples: Samples<'_>,
+    dtype: Dtype,
+    blob: &mut [u8],
+) -> PyResult<()> {
     let r = py.detach(|| match dtype {
         Dtype::U8 => quantize_par(q, samples, blob),
         _ => match <[U16Le]>::mut_from_bytes(blob) {
@@ -224,7 +246,13 @@ fn quantize_blob(py: Python<'_>, q: &Quantizer, samples: Samples<'_>, dtype: Dty
 }
 
 /// The reference's header dict, keys in its order.
-fn header_dict<'py>(py: Python<'py>, dtype: Dtype, shape: Shape, vmin: f64, vmax: f64) -> PyResult<Bound<'py, PyDict>> {
+fn header_dict<'py>(
+    py: Python<'py>,
+    dtype: Dtype,
+    shape: Shape,
+    vmin: f64,
+    vmax: f64,
+) -> PyResult<Bound<'py, PyDict>> {
     let blob_len = shape.elements().unwrap_or(0).saturating_mul(dtype.size());
     let h = PyDict::new(py);
     h.set_item("fmt", "vcbin")?;
@@ -246,7 +274,14 @@ fn blob_len(py: Python<'_>, shape: Shape, dtype: Dtype) -> PyResult<usize> {
         .elements()
         .and_then(|n| n.checked_mul(dtype.size()))
         .and_then(|n| usize::try_from(n).ok())
-        .ok_or_else(|| to_py(py, Error::SizeOverflow { field: Field::Shape }))
+        .ok_or_else(|| {
+            to_py(
+                py,
+                Error::SizeOverflow {
+                    field: Field::Shape,
+                },
+            )
+        })
 }
 
 /// `json.dumps(header, separators=(",", ":"))` as UTF-8, as the reference writes it.
@@ -260,7 +295,14 @@ fn dump_header(py: Python<'_>, header: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 /// The envelope's prefix and pad for a header JSON of `json_len` bytes:
 /// `magic | 1 | json_len (u32 BE)`, and the pad length.
 fn prefix(py: Python<'_>, magic: &[u8], json_len: usize) -> PyResult<(Vec<u8>, usize)> {
-    let len = u32::try_from(json_len).map_err(|_| to_py(py, Error::SizeOverflow { field: Field::HeaderLen }))?;
+    let len = u32::try_from(json_len).map_err(|_| {
+        to_py(
+            py,
+            Error::SizeOverflow {
+                field: Field::HeaderLen,
+            },
+        )
+    })?;
     let mut pre = magic.to_vec();
     pre.push(vcbn::VERSION);
     pre.extend_from_slice(&len.to_be_bytes());
@@ -289,8 +331,11 @@ pub fn quantize<'py>(
             let out = PyArrayDyn::<u8>::zeros(py, shape, false);
             {
                 let mut w = out.readwrite();
-                let dst = w.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?;
-                py.detach(|| quantize_par(&q, samples, dst)).map_err(|e| e.into_py(py))?;
+                let dst = w
+                    .as_slice_mut()
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                py.detach(|| quantize_par(&q, samples, dst))
+                    .map_err(|e| e.into_py(py))?;
             }
             out.into_any()
         }
@@ -298,8 +343,11 @@ pub fn quantize<'py>(
             let out = PyArrayDyn::<u16>::zeros(py, shape, false);
             {
                 let mut w = out.readwrite();
-                let dst = w.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?;
-                py.detach(|| quantize_par(&q, samples, dst)).map_err(|e| e.into_py(py))?;
+                let dst = w
+                    .as_slice_mut()
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                py.detach(|| quantize_par(&q, samples, dst))
+                    .map_err(|e| e.into_py(py))?;
             }
             out.into_any()
         }
@@ -328,13 +376,19 @@ pub fn encode_data<'py>(
 
 /// The bytes of a buffer: `bytes` as they are, anything else through
 /// `np.frombuffer` (no copy).
-pub fn with_bytes<R>(py: Python<'_>, obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> PyResult<R>) -> PyResult<R> {
+pub fn with_bytes<R>(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    f: impl FnOnce(&[u8]) -> PyResult<R>,
+) -> PyResult<R> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         return f(b.as_bytes());
     }
     let arr = py::frombuffer(py)?.call1((obj, "u1"))?;
     let arr = arr.cast::<numpy::PyArray1<u8>>()?.readonly();
-    let bytes = arr.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let bytes = arr
+        .as_slice()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     f(bytes)
 }
 
@@ -398,10 +452,12 @@ pub fn vcbn_bytes<'py>(
 /// complex ones), in the input's precision.
 fn nan_range(samples: &Samples<'_>) -> Option<(f64, f64)> {
     fn fold<T: Copy + Into<f64>>(it: impl Iterator<Item = T>) -> Option<(f64, f64)> {
-        it.map(Into::into).filter(|x: &f64| !x.is_nan()).fold(None, |acc, x| match acc {
-            None => Some((x, x)),
-            Some((lo, hi)) => Some((lo.min(x), hi.max(x))),
-        })
+        it.map(Into::into)
+            .filter(|x: &f64| !x.is_nan())
+            .fold(None, |acc, x| match acc {
+                None => Some((x, x)),
+                Some((lo, hi)) => Some((lo.min(x), hi.max(x))),
+            })
     }
     match *samples {
         Samples::F32(s) => quant::nan_min_max(s).map(|(lo, hi)| (f64::from(lo), f64::from(hi))),
@@ -430,28 +486,45 @@ pub fn encode_vcbn<'py>(
     let (vmin, vmax) = match (vmin, vmax) {
         (Some(lo), Some(hi)) => (lo, hi),
         (lo, hi) => {
-            let what = if samples.is_empty() { "data is empty" } else { "data has no non-NaN values" };
+            let what = if samples.is_empty() {
+                "data is empty"
+            } else {
+                "data has no non-NaN values"
+            };
             let range = if part == ComplexPart::Magnitude {
                 magnitude_range(&samples)
             } else {
                 nan_range(&samples)
             };
             let (dlo, dhi) = range.ok_or_else(|| {
-                PyValueError::new_err(format!("{what}, so vmin and vmax have no default; pass them"))
+                PyValueError::new_err(format!(
+                    "{what}, so vmin and vmax have no default; pass them"
+                ))
             })?;
             (lo.unwrap_or(dlo), hi.unwrap_or(dhi))
         }
     };
     let params = Params::new(dtype, vmin, vmax);
     let enc = vcbn::Encoder::new(shape, params).or_raise(py)?;
-    let total = usize::try_from(enc.frame_len())
-        .map_err(|_| to_py(py, Error::SizeOverflow { field: Field::Shape }))?;
+    let total = usize::try_from(enc.frame_len()).map_err(|_| {
+        to_py(
+            py,
+            Error::SizeOverflow {
+                field: Field::Shape,
+            },
+        )
+    })?;
     PyBytes::new_with(py, total, |out| {
         let n = enc.write_header(out).or_raise(py)?;
-        let blob = out.get_mut(n..).ok_or_else(|| to_py(py, Error::BufferTooSmall {
-            needed: total as u64,
-            available: n as u64,
-        }))?;
+        let blob = out.get_mut(n..).ok_or_else(|| {
+            to_py(
+                py,
+                Error::BufferTooSmall {
+                    needed: total as u64,
+                    available: n as u64,
+                },
+            )
+        })?;
         quantize_blob(py, &params.quantizer(), samples, dtype, blob)
     })
 }
@@ -461,7 +534,10 @@ fn magnitude_range(samples: &Samples<'_>) -> Option<(f64, f64)> {
     let mags: Vec<f32> = match *samples {
         Samples::Complex32(s, _) => s
             .chunks_exact(2)
-            .map(|p| (f64::from(p[0]) * f64::from(p[0]) + f64::from(p[1]) * f64::from(p[1])).sqrt() as f32)
+            .map(|p| {
+                (f64::from(p[0]) * f64::from(p[0]) + f64::from(p[1]) * f64::from(p[1])).sqrt()
+                    as f32
+            })
             .collect(),
         Samples::Complex64(s, _) => s.chunks_exact(2).map(|p| p[0].hypot(p[1]) as f32).collect(),
         _ => return nan_range(samples),
@@ -471,7 +547,11 @@ fn magnitude_range(samples: &Samples<'_>) -> Option<(f64, f64)> {
 
 /// An int16 array as the reference makes it (`np.asarray(x, dtype=np.int16)`,
 /// C-contiguous), refusing more than `u32::MAX` elements before any copy.
-fn int16_input<'py>(py: Python<'py>, x: &Bound<'py, PyAny>, field: Field) -> PyResult<PyReadonlyArrayDyn<'py, i16>> {
+fn int16_input<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    field: Field,
+) -> PyResult<PyReadonlyArrayDyn<'py, i16>> {
     let mut arr = py::asarray(py)?.call1((x, py::int16(py)?))?;
     let untyped = arr.cast::<PyUntypedArray>()?;
     let len = untyped.len() as u64;
@@ -488,10 +568,19 @@ fn int16_input<'py>(py: Python<'py>, x: &Bound<'py, PyAny>, field: Field) -> PyR
 fn dimension(py: Python<'_>, v: &Bound<'_, PyAny>, field: Field) -> PyResult<u64> {
     let n: i128 = v.extract()?;
     if n < 0 {
-        return Err(PyValueError::new_err(format!("{} must not be negative, got {n}", field.name())));
+        return Err(PyValueError::new_err(format!(
+            "{} must not be negative, got {n}",
+            field.name()
+        )));
     }
     if n > i128::from(u32::MAX) {
-        return Err(to_py(py, Error::TooManyElements { field, len: u64::try_from(n).unwrap_or(u64::MAX) }));
+        return Err(to_py(
+            py,
+            Error::TooManyElements {
+                field,
+                len: u64::try_from(n).unwrap_or(u64::MAX),
+            },
+        ));
     }
     Ok(n as u64)
 }
@@ -510,13 +599,19 @@ pub fn build_sac<'py>(
     let b = int16_input(py, b, Field::LengthB)?;
     let w = width.map_or(Ok(0), |v| dimension(py, v, Field::Width))?;
     let h = height.map_or(Ok(0), |v| dimension(py, v, Field::Height))?;
-    let sa = a.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let sb = b.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let sa = a
+        .as_slice()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let sb = b
+        .as_slice()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     let shape = Shape::new(h, w);
     // Checks lengths and shape before anything is allocated.
     sac::Header::new(sa.len(), sb.len(), shape).or_raise(py)?;
     let len = sac::encoded_len(sa.len(), sb.len()).or_raise(py)?;
     PyBytes::new_with(py, len, |out| {
-        py.detach(|| sac::encode(sa, sb, shape, out)).map(|_| ()).or_raise(py)
+        py.detach(|| sac::encode(sa, sb, shape, out))
+            .map(|_| ())
+            .or_raise(py)
     })
 }

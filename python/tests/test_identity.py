@@ -24,7 +24,8 @@ def random_values(n):
     elif kind == 1:
         v = RNG.uniform(-10, 10, n) * 10.0 ** RNG.integers(-30, 30)
     elif kind == 2:
-        v = RNG.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32).view(np.float32).astype(np.float64)
+        with np.errstate(all="ignore"):
+            v = RNG.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32).view(np.float32).astype(np.float64)
     else:
         v = RNG.uniform(-2, 3, n)
     mask = RNG.random(n) < 0.1
