@@ -1,0 +1,120 @@
+"""Type stubs of framewire (the functions are implemented in Rust)."""
+
+from typing import Any, Dict, List, Literal, Optional, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from ._errors import *  # noqa: F401,F403
+from ._errors import FramewireError as FramewireError
+from ._types import Frame as Frame
+from ._types import SacFile as SacFile
+
+_Buffer = Union[bytes, bytearray, memoryview, np.ndarray]
+_Dtype = Union[Literal["uint8", "uint16"], np.dtype, type]
+
+__version__: str
+
+def quantize(data: npt.ArrayLike, vmin: float, vmax: float, dtype: _Dtype = "uint16") -> np.ndarray:
+    """Levels of ``data`` for the range ``vmin..vmax`` (docs/FORMATS.md §4.4's ``quantize``).
+
+    ``data`` is read as ``np.asarray(data, dtype=np.float32)`` reads it (f64
+    rounded to f32, complex: the real part, integers and bool converted);
+    the result has its shape, dtype ``uint8`` (0..=255) or ``uint16``
+    (0..=4096). NaN and infinities become 0; a range that is not finite or
+    not positive gives zeros. Bit-identical to the reference; the loop runs
+    without the GIL, on several threads for large arrays.
+    """
+
+def encode_data(data: npt.ArrayLike, vmin: float, vmax: float, dtype: _Dtype = "uint16") -> Tuple[bytes, Dict[str, Any]]:
+    """``(blob, header)`` for a 2-D array: ImgPack's ``encode_data``.
+
+    ``blob`` is the little-endian levels (C order), ``header`` the dict
+    ``{"fmt", "version", "dtype", "endianness", "shape", "order", "size",
+    "resolution", "vmin", "vmax"}`` in that order. ``ValueError`` for an
+    array that is not 2-D or another dtype.
+    """
+
+def pack_envelope(blob: _Buffer, header: Dict[str, Any], magic: bytes = b"VCBN") -> bytes:
+    """``MAGIC | 1 | HEADER_LEN (u32 BE) | json.dumps(header, separators=(",", ":")) | PAD | blob``.
+
+    ImgPack's ``pack_envelope``, byte for byte, for any header dict. Raises a
+    ``FramewireError`` instead of returning an envelope framewire's decoder
+    would refuse (a header that does not describe ``blob``, a bad magic).
+    """
+
+def vcbn_bytes(data: npt.ArrayLike, vmin: float, vmax: float, dtype: _Dtype = "uint16", magic: bytes = b"VCBN") -> bytes:
+    """``pack_envelope(*encode_data(data, vmin, vmax, dtype), magic)`` in one pass
+    (docs/FORMATS.md §3.10's ``vcbn_bytes``)."""
+
+def encode_vcbn(
+    data: npt.ArrayLike,
+    vmin: Optional[float] = None,
+    vmax: Optional[float] = None,
+    dtype: _Dtype = "uint16",
+    *,
+    complex_part: Literal["real", "magnitude"] = "real",
+) -> bytes:
+    """framewire's one-call VCBN encoder, with the Rust core's canonical header.
+
+    A missing ``vmin``/``vmax`` is the NaN-ignoring minimum/maximum of the
+    data (``float(np.nanmin(x))``; for complex input, of the part quantized).
+    Non-finite ranges raise ``NonFiniteRange``. For finite ranges the bytes
+    equal ``vcbn_bytes``'s. ``complex_part="magnitude"`` quantizes ``|z|``.
+    """
+
+def build_sac(a: npt.ArrayLike, b: npt.ArrayLike, width: int = 0, height: int = 0) -> bytes:
+    """A SAC v1 file of two int16 arrays (flattened, C order): the reference ``build_sac``.
+
+    Arrays are read as ``np.asarray(x, dtype=np.int16)``. When ``width`` and
+    ``height`` are both non-zero, both arrays must have ``width * height``
+    elements (``ShapeMismatch``); more than 2**32 - 1 elements, or a
+    dimension above it, is ``TooManyElements``.
+    """
+
+def sac_bytes(a: npt.ArrayLike, b: npt.ArrayLike, width: int = 0, height: int = 0) -> bytes:
+    """docs/FORMATS.md §2.6's name for ``build_sac``."""
+
+def unpack_envelope(buf: _Buffer) -> Tuple[Dict[str, Any], memoryview]:
+    """``(header, blob)`` of one whole VCBN (or IMPK/CBIN) envelope.
+
+    The Rust decoder checks everything docs/FORMATS.md §3.7 lists; ``header``
+    is the header JSON as ``json.loads`` reads it and ``blob`` a read-only
+    ``memoryview`` of ``buf`` (no copy; ``bytes(blob)`` copies it).
+    """
+
+def blob_to_ndarray(header: Dict[str, Any], blob: _Buffer) -> np.ndarray:
+    """The levels in ``blob`` as ``header`` describes them: a read-only view, shape ``(H, W)``.
+
+    dtype ``uint8``, ``<u2`` or ``>u2`` (``"endianness": "BE"``), Fortran
+    order for ``"order": "F"``. The header is checked by the Rust decoder's
+    rules; a blob of another length is ``LengthMismatch``.
+    """
+
+def parse_sac(buf: _Buffer) -> SacFile:
+    """``SacFile(a, b, width, height, flags)``: ``a`` and ``b`` are read-only ``<i2`` views of ``buf``."""
+
+def dequantize(levels: npt.ArrayLike, vmin: float, vmax: float, resolution: int) -> np.ndarray:
+    """The value each level stands for: ``f32(vmin + q * ((vmax - vmin) / resolution))`` (docs/FORMATS.md §4.3)."""
+
+class Decoder:
+    """A push decoder for SAC and VCBN frames back to back in a byte stream.
+
+    ``feed`` takes chunks of any size and returns, in stream order, the
+    frames completed (``Frame``) and the errors found (``FramewireError``
+    instances whose ``offset`` is the frame's stream offset). The same bytes
+    give the same items whatever the chunking. In strict mode (the default)
+    it stops at the first error; with ``resync=True`` it scans on for the
+    next magic. ``finish`` reports a frame cut short at the end.
+    """
+
+    def __init__(self, *, resync: bool = False, max_json_len: int = 65536) -> None: ...
+    def feed(self, data: _Buffer) -> List[Union[Frame, FramewireError]]: ...
+    def finish(self) -> List[Union[Frame, FramewireError]]: ...
+    def reset(self) -> None: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def is_stopped(self) -> bool: ...
+    @property
+    def resync(self) -> bool: ...

@@ -1,0 +1,177 @@
+//! `Decoder`: the Rust push decoder (`framewire::stream::Decoder`) for SAC
+//! and VCBN frames back to back in a byte stream, fed in chunks of any size.
+
+use framewire::stream::{self, Event, FrameHeader};
+use framewire::vcbn::{self, Limits};
+use framewire::Format;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use crate::decode::{blob_to_ndarray, sac_parts, unpack_envelope};
+use crate::encode::with_bytes;
+use crate::errors;
+use crate::py;
+
+/// The header buffer: room for the longest VCBN header the default limit
+/// allows (64 KiB of JSON after the 9-byte prefix).
+const HEADER_BUF: usize = vcbn::DEFAULT_MAX_JSON_LEN as usize + vcbn::PREFIX_LEN;
+
+/// Bytes reserved up front for a frame's payload; it grows past this only
+/// as bytes arrive, so a header's claimed length sizes nothing.
+const RESERVE_MAX: u64 = 1 << 20;
+
+/// A frame whose bytes are arriving.
+struct Pending {
+    offset: u64,
+    format: Format,
+    bytes: Vec<u8>,
+}
+
+impl Pending {
+    /// The frame's header bytes as they were (a VCBN pad byte, which the
+    /// decoder skips unread, is written as 0).
+    fn start(offset: u64, header: &FrameHeader<'_>) -> Pending {
+        let mut bytes = Vec::with_capacity(header.frame_len().min(RESERVE_MAX) as usize);
+        match header {
+            FrameHeader::Sac(h) => bytes.extend_from_slice(&h.to_bytes()),
+            FrameHeader::Vcbn { header, json } => {
+                bytes.extend_from_slice(&header.magic().bytes());
+                bytes.push(header.version());
+                bytes.extend_from_slice(&header.json_len().to_be_bytes());
+                bytes.extend_from_slice(json.as_bytes());
+                bytes.resize(bytes.len() + header.pad_len() as usize, 0);
+            }
+            // `FrameHeader` is non-exhaustive in spirit; nothing else exists.
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+        Pending {
+            offset,
+            format: header.format(),
+            bytes,
+        }
+    }
+
+    /// The `Frame` object: its bytes, header and read-only array views.
+    fn finish(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let data = PyBytes::new(py, &self.bytes).into_any();
+        let (format, header, arrays) = match self.format {
+            Format::Sac => {
+                let (a, b, w, h, flags) = sac_parts(py, &data)?;
+                let d = PyDict::new(py);
+                d.set_item("width", w)?;
+                d.set_item("height", h)?;
+                d.set_item("flags", flags)?;
+                d.set_item("length_a", a.len()?)?;
+                d.set_item("length_b", b.len()?)?;
+                ("sac", d.into_any(), (a, Some(b)))
+            }
+            _ => {
+                let (header, blob) = unpack_envelope(py, &data)?;
+                let levels = blob_to_ndarray(py, &header, &blob)?;
+                ("vcbn", header, (levels, None))
+            }
+        };
+        let arrays = match arrays {
+            (a, Some(b)) => (a, b).into_pyobject(py)?.into_any(),
+            (a, None) => (a,).into_pyobject(py)?.into_any(),
+        };
+        Ok(py::stream_frame(py)?
+            .call1((self.offset, format, data, header, arrays))?
+            .unbind())
+    }
+}
+
+/// A push decoder for SAC and VCBN frames back to back (see the stub file).
+#[pyclass(module = "framewire._framewire")]
+pub struct Decoder {
+    dec: Box<stream::Decoder<HEADER_BUF>>,
+    pending: Option<Pending>,
+}
+
+impl Decoder {
+    /// Runs the events of one chunk (or of the end, for `None`).
+    fn run(&mut self, py: Python<'_>, chunk: Option<&[u8]>) -> PyResult<Vec<Py<PyAny>>> {
+        let mut items = Vec::new();
+        let mut events = match chunk {
+            Some(c) => self.dec.feed(c),
+            None => self.dec.finish(),
+        };
+        while let Some(ev) = events.next() {
+            match ev {
+                Ok(Event::Header { offset, header }) => {
+                    self.pending = Some(Pending::start(offset, &header));
+                }
+                Ok(Event::Payload { data, .. }) => {
+                    if let Some(p) = self.pending.as_mut() {
+                        p.bytes.extend_from_slice(data);
+                    }
+                }
+                Ok(Event::End { .. }) => {
+                    if let Some(p) = self.pending.take() {
+                        items.push(p.finish(py)?);
+                    }
+                }
+                Err(se) => {
+                    self.pending = None;
+                    let err = errors::build(py, &se.error, se.to_string(), Some(se.offset));
+                    items.push(err.into_value(py).into_any());
+                }
+            }
+        }
+        Ok(items)
+    }
+}
+
+#[pymethods]
+impl Decoder {
+    #[new]
+    #[pyo3(signature = (*, resync = false, max_json_len = vcbn::DEFAULT_MAX_JSON_LEN))]
+    fn new(resync: bool, max_json_len: u32) -> PyResult<Self> {
+        if max_json_len > vcbn::DEFAULT_MAX_JSON_LEN {
+            return Err(PyValueError::new_err(format!(
+                "max_json_len is at most {}, got {max_json_len}",
+                vcbn::DEFAULT_MAX_JSON_LEN
+            )));
+        }
+        let limits = Limits::DEFAULT.with_max_json_len(max_json_len);
+        let dec = Box::new(stream::Decoder::<HEADER_BUF>::with_limits(limits).resync(resync));
+        Ok(Decoder { dec, pending: None })
+    }
+
+    /// Feeds the next bytes of the stream; returns the frames completed and
+    /// the errors found in them, in stream order.
+    fn feed(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<Py<PyAny>>> {
+        with_bytes(py, data, |chunk| self.run(py, Some(chunk)))
+    }
+
+    /// Declares the end of the stream: a frame cut short is a `Truncated` error.
+    fn finish(&mut self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+        self.run(py, None)
+    }
+
+    /// Starts over, as a new decoder with the same settings.
+    fn reset(&mut self) {
+        self.dec.reset();
+        self.pending = None;
+    }
+
+    /// Bytes of the stream consumed so far.
+    #[getter]
+    fn position(&self) -> u64 {
+        self.dec.position()
+    }
+
+    /// Whether the decoder stopped at an error (strict mode).
+    #[getter]
+    fn is_stopped(&self) -> bool {
+        self.dec.is_stopped()
+    }
+
+    /// Whether it resynchronises after an error.
+    #[getter]
+    fn resync(&self) -> bool {
+        self.dec.is_resync()
+    }
+}
