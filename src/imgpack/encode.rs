@@ -387,9 +387,8 @@ pub struct Encoder {
     params: Params,
     layout: Layout,
     quantizer: Quantizer,
-    /// The `packed` bits not yet written (at most 7 between calls).
-    acc: u64,
-    acc_bits: u32,
+    /// The `packed` bit stream's bits not yet written.
+    packer: BitPacker,
     total: u64,
     left: u64,
 }
@@ -406,8 +405,7 @@ impl Encoder {
             params,
             layout,
             quantizer: params.quantizer(),
-            acc: 0,
-            acc_bits: 0,
+            packer: BitPacker::new(params.bits),
             total,
             left: total,
         })
@@ -479,7 +477,7 @@ impl Encoder {
             (out.len() as u64)
                 .saturating_mul(8)
                 .saturating_add(7)
-                .saturating_sub(u64::from(self.acc_bits))
+                .saturating_sub(u64::from(self.packer.acc_bits))
                 .checked_div(bits)
                 .unwrap_or(0)
         } else {
@@ -490,7 +488,7 @@ impl Encoder {
         let n = usize::try_from(fit).unwrap_or(usize::MAX).min(input.len());
         if n == 0 && !input.is_empty() {
             let needed = if self.params.dtype == Dtype::Packed {
-                (u64::from(self.acc_bits).saturating_add(bits)) / 8
+                (u64::from(self.packer.acc_bits).saturating_add(bits)) / 8
             } else {
                 self.params.dtype.elem_size()
             };
@@ -560,26 +558,11 @@ impl Encoder {
     /// Appends the levels of `part` to the bit stream; returns the whole
     /// bytes written.
     fn pack(&mut self, part: Input<'_>, out: &mut [u8]) -> usize {
-        let bits = self.params.bits;
-        let mask = 1u64
-            .checked_shl(bits)
-            .map_or(u64::MAX, |l| l.wrapping_sub(1));
         let mut o = out.iter_mut();
-        let mut written = 0usize;
-        for x in part.f32_iter() {
-            let v = u64::from(self.quantizer.level_u32(x)) & mask;
-            self.acc |= v.wrapping_shl(self.acc_bits);
-            self.acc_bits = self.acc_bits.wrapping_add(bits);
-            while self.acc_bits >= 8 {
-                if let Some(d) = o.next() {
-                    *d = self.acc as u8;
-                    written = written.wrapping_add(1);
-                }
-                self.acc = self.acc.wrapping_shr(8);
-                self.acc_bits = self.acc_bits.wrapping_sub(8);
-            }
-        }
-        written
+        let q = self.quantizer;
+        part.f32_iter()
+            .map(|x| self.packer.push(q.level_u32(x), &mut o))
+            .fold(0usize, usize::wrapping_add)
     }
 
     /// Ends the message: checks that every sample was given and, for
@@ -593,7 +576,7 @@ impl Encoder {
                 actual: self.total.saturating_sub(self.left),
             });
         }
-        if self.acc_bits == 0 {
+        if self.packer.acc_bits == 0 {
             return Ok(0);
         }
         let available = out.len() as u64;
@@ -601,11 +584,101 @@ impl Encoder {
             needed: 1,
             available,
         })?;
-        *d = self.acc as u8;
-        self.acc = 0;
-        self.acc_bits = 0;
+        *d = self.packer.flush();
         Ok(1)
     }
+}
+
+/// The `packed` bit writer: an accumulator of at most 7 + 32 bits; each
+/// level's low `bits` bits go in above the bits already there, and whole
+/// bytes come out low byte first (imgpack's `_pack_nbits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct BitPacker {
+    mask: u64,
+    bits: u32,
+    acc: u64,
+    acc_bits: u32,
+}
+
+impl BitPacker {
+    fn new(bits: u32) -> BitPacker {
+        let mask = 1u64
+            .checked_shl(bits)
+            .map_or(u64::MAX, |l| l.wrapping_sub(1));
+        BitPacker {
+            mask,
+            bits,
+            acc: 0,
+            acc_bits: 0,
+        }
+    }
+
+    /// Appends `v`'s low bits; writes the whole bytes into `o`; returns
+    /// how many.
+    #[inline(always)]
+    fn push(&mut self, v: u32, o: &mut core::slice::IterMut<'_, u8>) -> usize {
+        let mut written = 0usize;
+        self.acc |= (u64::from(v) & self.mask).wrapping_shl(self.acc_bits);
+        self.acc_bits = self.acc_bits.wrapping_add(self.bits);
+        while self.acc_bits >= 8 {
+            if let Some(d) = o.next() {
+                *d = self.acc as u8;
+                written = written.wrapping_add(1);
+            }
+            self.acc = self.acc.wrapping_shr(8);
+            self.acc_bits = self.acc_bits.wrapping_sub(8);
+        }
+        written
+    }
+
+    /// The last partial byte, zero-filled; empties the accumulator.
+    fn flush(&mut self) -> u8 {
+        let b = self.acc as u8;
+        self.acc = 0;
+        self.acc_bits = 0;
+        b
+    }
+}
+
+/// Packs `levels` (their low `bits` bits each, `bits` in 1..=32) into
+/// `out` as imgpack's `packed` bit stream; returns its length,
+/// `ceil(levels.len() * bits / 8)`. The streaming [`Encoder`] uses the same
+/// bit writer.
+///
+/// ```
+/// let mut out = [0u8; 6];
+/// let n = framewire::imgpack::pack_levels(&[0, 2047, 4095, 4095], 12, &mut out)?;
+/// assert_eq!(&out[..n], [0x00, 0xf0, 0x7f, 0xff, 0xff, 0xff]);
+/// # Ok::<(), framewire::Error>(())
+/// ```
+pub fn pack_levels(levels: &[u32], bits: u32, out: &mut [u8]) -> Result<usize, Error> {
+    if !(1..=32).contains(&bits) {
+        return Err(Error::BitsOutOfRange { bits, max: 32 });
+    }
+    let need = (levels.len() as u64)
+        .checked_mul(u64::from(bits))
+        .map(|b| b.div_ceil(8))
+        .ok_or(Error::SizeOverflow { field: Field::Blob })?;
+    if (out.len() as u64) < need {
+        return Err(Error::BufferTooSmall {
+            needed: need,
+            available: out.len() as u64,
+        });
+    }
+    let mut p = BitPacker::new(bits);
+    let mut o = out.iter_mut();
+    let mut n = 0usize;
+    for &v in levels {
+        n = n.wrapping_add(p.push(v, &mut o));
+    }
+    if p.acc_bits > 0 {
+        if let Some(d) = o.next() {
+            *d = p.flush();
+            n = n.wrapping_add(1);
+        }
+    }
+    Ok(n)
 }
 
 /// Writes one value's bytes per element of `values` into `out`, `to`
