@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 G=../tests/golden
 C=corpus
-targets=(sac_decode vcbn_decode json_reader stream_decoder roundtrip)
+targets=(sac_decode vcbn_decode json_reader stream_decoder roundtrip imgpack_decode)
 for t in "${targets[@]}"; do mkdir -p "$C/$t"; done
 
 sacs=("$G/sample.sac" "$G"/sac/*.sac)
@@ -73,6 +73,10 @@ done
 for f in "${small_vcbns[@]}"; do
   { printf '\x00\x00\x00\xe0'; cat "$f"; } > "$C/roundtrip/vcbn_$(basename "$f")"
 done
+
+# imgpack_decode: the vectors written by imgpack's own Python (every layout;
+# the CBIN and IMPK ones are refused, which is exercised too).
+for f in ../tests/interop/imgpack/*.bin; do cp "$f" "$C/imgpack_decode/"; done
 
 for t in "${targets[@]}"; do
   echo "seeded $C/$t: $(ls "$C/$t" | wc -l) files"

@@ -9,7 +9,7 @@
 
 use core::fmt;
 
-/// A named field of a SAC or VCBN header, used in errors to say where the
+/// A named field of a SAC, VCBN or imgpack header, used in errors to say where the
 /// problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -43,6 +43,14 @@ pub enum Field {
     Blob,
     /// The samples given to a quantizer or encoder.
     Samples,
+    /// imgpack header key `format`.
+    Format,
+    /// imgpack header key `version`.
+    Version,
+    /// imgpack header key `size`.
+    Size,
+    /// imgpack header key `bits`.
+    Bits,
 }
 
 impl Field {
@@ -63,6 +71,10 @@ impl Field {
             Field::Vmax => "vmax",
             Field::Blob => "blob",
             Field::Samples => "samples",
+            Field::Format => "format",
+            Field::Version => "version",
+            Field::Size => "size",
+            Field::Bits => "bits",
         }
     }
 }
@@ -244,6 +256,31 @@ pub enum Error {
         expected: u64,
         /// The length given.
         actual: u64,
+    },
+    /// The imgpack encoder was given a `bits` its dtype cannot hold
+    /// (`packed` and `uint32`: 1..=32, `uint8`: 1..=8, `uint16`: 1..=16).
+    BitsOutOfRange {
+        /// The `bits` given.
+        bits: u32,
+        /// The largest `bits` of the dtype.
+        max: u32,
+    },
+    /// An operation on n-bit levels (copy-out, dequantization) was asked of
+    /// imgpack float data, or a float operation of levels.
+    WrongDataKind {
+        /// The frame's dtype.
+        dtype: &'static str,
+        /// What the operation needs.
+        needed: &'static str,
+    },
+    /// imgpack levels were to be copied into an integer type narrower than
+    /// the frame's level type.
+    LevelsTooWide {
+        /// Bits of the frame's level type (the smallest of 8/16/32 that
+        /// holds `bits` for `packed`, the container for `uint8/16/32`).
+        level_bits: u32,
+        /// Bits of the destination's element type.
+        dst_bits: u32,
     },
 }
 
@@ -450,6 +487,20 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "length mismatch for {field}: expected {expected}, got {actual}"
+            ),
+            Error::BitsOutOfRange { bits, max } => write!(
+                f,
+                "bits {bits} does not fit the dtype (expected 1 to {max})"
+            ),
+            Error::WrongDataKind { dtype, needed } => {
+                write!(f, "the data is {dtype}, but this needs {needed}")
+            }
+            Error::LevelsTooWide {
+                level_bits,
+                dst_bits,
+            } => write!(
+                f,
+                "the levels are {level_bits}-bit and do not fit a {dst_bits}-bit destination"
             ),
         }
     }

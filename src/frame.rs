@@ -1,12 +1,14 @@
 //! Any frame: telling the formats apart by their first bytes, and decoding
 //! whichever one a message holds.
 //!
-//! A WebSocket message, a file or a buffer may hold a SAC frame or a VCBN
-//! envelope; [`Format::detect`] says which from the magic, and
+//! A WebSocket message, a file or a buffer may hold a SAC frame, a VCBN
+//! envelope or an imgpack message (imgpack's latest layout, which has no
+//! magic); [`Format::detect`] says which from the first bytes, and
 //! [`decode_any`] decodes it into an [`AnyFrame`]. [`take_from_bytes`] does
 //! the same for the frame at the front of a buffer of frames back to back.
 //! The stream decoder ([`crate::stream`]) and the frame reader
-//! ([`crate::io`]) use the same detection.
+//! ([`crate::io`]) use the same detection by magic, but do not look for
+//! the imgpack layout: without a magic, it cannot be found in a byte stream.
 //!
 //! ```
 //! use framewire::{frame::{self, AnyFrame, Format}, sac, Shape};
@@ -23,7 +25,7 @@
 
 use crate::error::Error;
 use crate::vcbn::{self, Limits};
-use crate::{sac, Shape};
+use crate::{imgpack, sac, Shape};
 
 /// Every magic a frame can start with.
 pub(crate) const MAGICS: [[u8; 4]; 4] =
@@ -50,11 +52,16 @@ pub enum Format {
     Sac,
     /// The VCBN envelope ([`crate::vcbn`]), with any of its magics.
     Vcbn,
+    /// imgpack's latest layout ([`crate::imgpack`]): no magic, recognised
+    /// in a single message only.
+    Imgpack,
 }
 
 impl Format {
-    /// The format whose magic `bytes` starts with. Fewer than four bytes
-    /// are [`Error::Truncated`]; an unknown magic is [`Error::BadMagic`].
+    /// The format whose magic `bytes` starts with, or [`Format::Imgpack`]
+    /// when the first four bytes are no known magic and byte 4 is `{` (the
+    /// start of imgpack's header JSON). Fewer than four bytes are
+    /// [`Error::Truncated`]; anything else is [`Error::BadMagic`].
     pub fn detect(bytes: &[u8]) -> Result<Format, Error> {
         let magic: [u8; 4] =
             bytes
@@ -68,6 +75,8 @@ impl Format {
             Ok(Format::Sac)
         } else if vcbn::Magic::from_bytes(magic).is_some() {
             Ok(Format::Vcbn)
+        } else if bytes.get(imgpack::PREFIX_LEN) == Some(&b'{') {
+            Ok(Format::Imgpack)
         } else {
             Err(Error::BadMagic {
                 found: magic,
@@ -76,11 +85,12 @@ impl Format {
         }
     }
 
-    /// The format's name: `"sac"` or `"vcbn"`.
+    /// The format's name: `"sac"`, `"vcbn"` or `"imgpack"`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Sac => "sac",
             Format::Vcbn => "vcbn",
+            Format::Imgpack => "imgpack",
         }
     }
 }
@@ -94,6 +104,8 @@ pub enum AnyFrame<'a> {
     Sac(sac::Frame<'a>),
     /// A VCBN frame.
     Vcbn(vcbn::Frame<'a>),
+    /// An imgpack message.
+    Imgpack(imgpack::Frame<'a>),
 }
 
 impl AnyFrame<'_> {
@@ -102,6 +114,7 @@ impl AnyFrame<'_> {
         match self {
             AnyFrame::Sac(_) => Format::Sac,
             AnyFrame::Vcbn(_) => Format::Vcbn,
+            AnyFrame::Imgpack(_) => Format::Imgpack,
         }
     }
 
@@ -110,14 +123,15 @@ impl AnyFrame<'_> {
         match self {
             AnyFrame::Sac(f) => f.shape(),
             AnyFrame::Vcbn(f) => f.header().shape(),
+            AnyFrame::Imgpack(f) => f.header().shape(),
         }
     }
 }
 
 /// Decodes one whole message of either format (exactly one frame, nothing
-/// after it), with the default VCBN [`Limits`]. An unknown magic is
-/// [`Error::BadMagic`]; otherwise the format's own decoder decides
-/// ([`sac::decode`], [`vcbn::decode`]).
+/// after it), with the default [`Limits`]. What [`Format::detect`] refuses
+/// is refused; otherwise the format's own decoder decides
+/// ([`sac::decode`], [`vcbn::decode`], [`imgpack::decode`]).
 pub fn decode_any(bytes: &[u8]) -> Result<AnyFrame<'_>, Error> {
     decode_any_with(bytes, &Limits::DEFAULT)
 }
@@ -127,6 +141,7 @@ pub fn decode_any_with<'a>(bytes: &'a [u8], limits: &Limits) -> Result<AnyFrame<
     match Format::detect(bytes)? {
         Format::Sac => sac::decode(bytes).map(AnyFrame::Sac),
         Format::Vcbn => vcbn::decode_with(bytes, limits).map(AnyFrame::Vcbn),
+        Format::Imgpack => imgpack::decode_with(bytes, limits).map(AnyFrame::Imgpack),
     }
 }
 
@@ -159,5 +174,8 @@ pub fn take_from_bytes<'a>(
     match Format::detect(bytes)? {
         Format::Sac => sac::take_from_bytes(bytes).map(|(f, r)| (AnyFrame::Sac(f), r)),
         Format::Vcbn => vcbn::take_from_bytes(bytes, limits).map(|(f, r)| (AnyFrame::Vcbn(f), r)),
+        Format::Imgpack => {
+            imgpack::take_from_bytes(bytes, limits).map(|(f, r)| (AnyFrame::Imgpack(f), r))
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! Compact binary frames for 2-D arrays (images, masks, depth maps, flow
 //! fields), from sensor firmware and servers to the browser.
 //!
-//! Two wire formats, each in its own module, specified byte by byte in
+//! Three wire formats, each in its own module, specified byte by byte in
 //! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md):
 //!
 //! - [`sac`]: **SAC v1**, a 24-byte little-endian header and two `int16`
@@ -12,6 +12,9 @@
 //!   quantized `uint8`/`uint16` blob, streamed over WebSockets to a canvas.
 //!   Float data is quantized by [`quant`] bit-exactly as NumPy's reference
 //!   code does.
+//! - [`imgpack`]: **imgpack's latest layout**, what the imgpack Python
+//!   package writes today: no magic, a JSON header, and n-bit levels
+//!   (bit-packed or in `uint8/16/32`) or raw `float16/32/64` values.
 //!
 //! Around them:
 //!
@@ -106,6 +109,7 @@ extern crate std;
 
 pub mod error;
 pub mod frame;
+pub mod imgpack;
 pub mod io;
 pub mod quant;
 pub mod sac;

@@ -422,9 +422,18 @@ pub fn check_take(data: &[u8], limits: &Limits) {
             assert!(sac::decode(data).is_err() && vcbn::decode_with(data, limits).is_err());
         }
         Ok(format) => {
+            let magic: [u8; 4] = data[..4].try_into().unwrap();
             assert_eq!(
                 format.name(),
-                if &data[..4] == b"SAC1" { "sac" } else { "vcbn" }
+                if magic == *b"SAC1" {
+                    "sac"
+                } else if vcbn::Magic::from_bytes(magic).is_some() {
+                    "vcbn"
+                } else {
+                    // No magic: imgpack's latest layout, byte 4 opens the JSON.
+                    assert_eq!(data.get(4), Some(&b'{'));
+                    "imgpack"
+                }
             );
             if let Ok(f) = &any {
                 assert_eq!(f.format(), format);
@@ -469,6 +478,17 @@ pub fn check_take(data: &[u8], limits: &Limits) {
                         ),
                         (Err(e), Err(f)) => assert_eq!(*e, f),
                         other => panic!("frame::take_from_bytes is not vcbn's: {other:?}"),
+                    }
+                }
+                Format::Imgpack => {
+                    let one = framewire::imgpack::decode_with(data, limits);
+                    match (&any, &one) {
+                        (Ok(AnyFrame::Imgpack(a)), Ok(b)) => {
+                            assert_eq!(a.json(), b.json());
+                            assert_eq!(a.data().as_bytes(), b.data().as_bytes());
+                        }
+                        (Err(e), Err(f)) => assert_eq!(e, f),
+                        other => panic!("decode_any is not imgpack::decode_with: {other:?}"),
                     }
                 }
                 other => panic!("Format::detect found an unknown format {other:?}"),

@@ -113,6 +113,22 @@ impl Quantizer {
         }
     }
 
+    /// The level of one sample as `u32`, for any resolution up to
+    /// `u32::MAX` (imgpack's n-bit levels, `docs/FORMATS.md` §8.4): the same
+    /// formula as [`Quantizer::quantize`], truncated in full precision. A
+    /// resolution above 2^24 rounds up in f32 (`2^bits - 1` becomes `2^bits`,
+    /// as in NumPy); at 32 bits that top level, 2^32, wraps to 0, as NumPy's
+    /// `astype(np.uint32)` gives on x86-64 (it converts through `int64`).
+    /// A plain scalar loop: the kernels' fast truncation holds below 2^23 only.
+    #[inline]
+    pub(crate) fn level_u32(&self, x: f32) -> u32 {
+        let v = (x - self.offset) * self.scale;
+        let v = if v > 0.0 { v } else { 0.0 };
+        let v = if v == f32::INFINITY { 0.0 } else { v };
+        let v = if v < self.hi { v } else { self.hi };
+        (v as u64) as u32
+    }
+
     /// The level of one sample (`astype` truncates toward zero; a resolution
     /// above 65535 saturates at 65535).
     #[inline(always)]

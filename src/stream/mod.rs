@@ -28,7 +28,8 @@
 //! - The same bytes give the same events and errors whatever the chunking
 //!   (payload slices split differently, of course).
 //! - Only formats with a magic can be found in a byte stream: SAC (`SAC1`)
-//!   and VCBN (`VCBN`, `IMPK`, `CBIN`).
+//!   and VCBN (`VCBN`, `IMPK`, `CBIN`). imgpack's latest layout has none and
+//!   is decoded from whole messages only ([`crate::imgpack`]).
 //!
 //! The encoders that produce such streams piece by piece are
 //! [`sac::Encoder`] and [`vcbn::Encoder`] (sans-I/O), and the writers in

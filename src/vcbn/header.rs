@@ -151,7 +151,10 @@ fn offset_of(item_offset: usize) -> u64 {
 }
 
 /// Reads a string value for `field`.
-fn expect_str<'a>(r: &mut Reader<'a>, field: Field) -> Result<(usize, json::Str<'a>), Error> {
+pub(crate) fn expect_str<'a>(
+    r: &mut Reader<'a>,
+    field: Field,
+) -> Result<(usize, json::Str<'a>), Error> {
     let pos = r.position();
     match r.next().transpose()? {
         Some(json::Item {
@@ -171,7 +174,10 @@ fn expect_str<'a>(r: &mut Reader<'a>, field: Field) -> Result<(usize, json::Str<
 }
 
 /// Reads a number value for `field`.
-fn expect_number<'a>(r: &mut Reader<'a>, field: Field) -> Result<(usize, json::Number<'a>), Error> {
+pub(crate) fn expect_number<'a>(
+    r: &mut Reader<'a>,
+    field: Field,
+) -> Result<(usize, json::Number<'a>), Error> {
     let pos = r.position();
     match r.next().transpose()? {
         Some(json::Item {
@@ -191,7 +197,7 @@ fn expect_number<'a>(r: &mut Reader<'a>, field: Field) -> Result<(usize, json::N
 }
 
 /// Reads `shape`: a list of exactly two non-negative integers.
-fn read_shape(r: &mut Reader<'_>) -> Result<Shape, Error> {
+pub(crate) fn read_shape(r: &mut Reader<'_>) -> Result<Shape, Error> {
     let bad = |offset: usize, reason| Error::BadShape {
         offset: offset as u64,
         reason,

@@ -12,7 +12,10 @@
 //!   `Number::to_f64`;
 //!
 //! and re-encodes with `vcbn::encode_levels` (which must give back the bytes
-//! received), `vcbn::encode` and the streaming `write_vcbn`.
+//! received), `vcbn::encode` and the streaming `write_vcbn`; and encodes the
+//! dequantized values in imgpack's latest layout in every dtype, one-shot
+//! and with the streaming `imgpack::Encoder` (which must give the same
+//! bytes), and decodes them back with `imgpack::decode`.
 //!
 //! It links: framewire reads floats with its own correctly rounded parser
 //! and writes them with Ryū, because `core`'s `f64::from_str` (dec2flt) and
@@ -30,6 +33,7 @@ use framewire::io::{EmbeddedIo, FrameReader};
 use framewire::json::{Reader, Token};
 use framewire::quant::Samples;
 use framewire::stream::{Decoder, Event};
+use framewire::imgpack;
 use framewire::vcbn::{self, Levels, Params};
 use framewire::Error;
 use framewire_firmware::probe::{self, Sink};
@@ -127,8 +131,83 @@ fn check_vcbn(bytes: &[u8], frame: &vcbn::Frame<'_>, c: &mut Counts) {
     let mut sink = Sink::default();
     ok &= write_vcbn(&mut sink, samples, shape, params).is_ok();
     c.mix(u64::from(sink.sum));
+    ok &= check_imgpack(values, shape, h.vmin(), h.vmax(), c);
     c.vcbn += 1;
     c.mismatches += u64::from(!ok);
+}
+
+/// imgpack's latest layout: the values in every dtype, one-shot and
+/// streamed (the same bytes), decoded back (the same levels or floats).
+fn check_imgpack(values: &[f32], shape: framewire::Shape, vmin: f64, vmax: f64, c: &mut Counts) -> bool {
+    let mut ok = true;
+    for dtype in imgpack::Dtype::ALL {
+        let bits = opaque(dtype.max_bits().unwrap_or(12).min(12));
+        let e = if opaque(c.vcbn % 2 == 0) { vcbn::Endianness::Little } else { vcbn::Endianness::Big };
+        let p = imgpack::Params::new(dtype, vmin, vmax).with_bits(bits).with_endianness(e);
+        let out = probe::bytes_out();
+        let Ok(n) = imgpack::encode(imgpack::Input::F32(values), shape, &p, out) else {
+            // float64 of 4096 samples does not fit the probe buffer.
+            c.mix(1);
+            continue;
+        };
+        let wire = out.get(..n).unwrap_or(&[]);
+        // The streamed bytes must equal the one-shot ones.
+        let mut at = 0usize;
+        let mut feed = |bytes: &[u8], ok: &mut bool| {
+            let end = at.saturating_add(bytes.len());
+            *ok &= wire.get(at..end) == Some(bytes);
+            at = end;
+        };
+        if let Ok(mut enc) = imgpack::Encoder::new(shape, p) {
+            let mut piece = [0u8; 37];
+            let mut head = [0u8; imgpack::MAX_BLOB_OFFSET];
+            let h = enc.write_header(&mut head).unwrap_or(0);
+            feed(head.get(..h).unwrap_or(&[]), &mut ok);
+            for x in values.chunks(5) {
+                let mut part = imgpack::Input::F32(x);
+                while !part.is_empty() {
+                    match enc.encode(part, &mut piece) {
+                        Ok((used, w)) => {
+                            feed(piece.get(..w).unwrap_or(&[]), &mut ok);
+                            part = part.sub(used, part.len()).unwrap_or(imgpack::Input::F32(&[]));
+                        }
+                        Err(_) => {
+                            ok = false;
+                            break;
+                        }
+                    }
+                }
+            }
+            let w = enc.finish(&mut piece).unwrap_or(0);
+            feed(piece.get(..w).unwrap_or(&[]), &mut ok);
+        }
+        ok &= at == n;
+        match imgpack::decode(wire) {
+            Ok(f) => {
+                let d = f.data();
+                if dtype.is_float() {
+                    let mut back = [0f32; 16];
+                    if let Some(b) = back.get_mut(..d.len()) {
+                        ok &= d.copy_floats_to_f32(b).is_ok();
+                    }
+                    c.mix(d.float(0).map_or(0, f64::to_bits));
+                } else {
+                    let mut lv = [0u16; 16];
+                    let mut dq = [0f32; 16];
+                    if let (Some(l), Some(q)) = (lv.get_mut(..d.len()), dq.get_mut(..d.len())) {
+                        ok &= d.copy_levels_to_u16(l).is_ok();
+                        ok &= f.dequantize_into(q).is_ok();
+                    }
+                    c.mix(f.data().levels().map_or(0, |l| l.fold(0u64, |a, v| a.rotate_left(5) ^ u64::from(v))));
+                }
+            }
+            Err(e) => {
+                ok = false;
+                c.mix(e.offset().unwrap_or(3));
+            }
+        }
+    }
+    ok
 }
 
 fn run(c: &mut Counts) -> Result<(), host::HostError> {
