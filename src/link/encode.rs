@@ -323,6 +323,19 @@ macro_rules! link_writer {
                 Ok(used)
             }
 
+            /// Stuffs all of `buf` into the open frame (the trait's default
+            /// would keep a panic path for a `write` returning 0).
+            $($async_)* fn write_all(&mut self, mut buf: &[u8]) -> Result<(), W::Error> {
+                while !buf.is_empty() {
+                    let (used, out) = self.enc.write(buf);
+                    if !out.is_empty() {
+                        self.w.write_all(out)$($await)*?;
+                    }
+                    buf = buf.get(used..).unwrap_or(&[]);
+                }
+                Ok(())
+            }
+
             /// Flushes the inner writer; the frame stays open.
             $($async_)* fn flush(&mut self) -> Result<(), W::Error> {
                 self.w.flush()$($await)*
