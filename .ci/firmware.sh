@@ -5,11 +5,16 @@
 #  1. Builds the firmware, and its defmt variant, for thumbv7em-none-eabihf.
 #  2. Checks the footprint (flash, static RAM) against examples/firmware/budget.txt.
 #  3. Runs it under QEMU: it streams 30 VCBN depth and 30 SAC flow frames
-#     through framewire's streaming writers over an embedded_io::Write on a
-#     semihosting host file, and exits with status 0.
-#  4. Checks the capture: `framewire frames` lists every frame with no error,
-#     and `firmware_check` requires each frame to equal, byte for byte, the
-#     host's encoding of the same synthetic input.
+#     through framewire's streaming writers over an embedded_io::Write that
+#     sends them to a semihosting host file and, through the link layer
+#     (link::blocking::LinkWriter), to the board's UART (QEMU -serial file:),
+#     and exits with status 0.
+#  4. Checks both captures: `framewire frames` (and `frames --link` on the
+#     UART's) lists every frame with no error, and `firmware_check` (and
+#     `firmware_check --link`) requires each frame to equal, byte for byte,
+#     the host's encoding of the same synthetic input. Then the fault test
+#     (`link_faults`): both captures replayed with seeded faults, with and
+#     without the link layer (the README's table).
 #  5. Checks the peak stack (painted stack, measured in QEMU) against the budget.
 #  6. Runs the defmt variant: same exit status, same capture.
 set -euo pipefail
@@ -22,8 +27,8 @@ export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TERM_COLOR=never
 # (an explicit --target-dir: a CARGO_TARGET_DIR from the environment is for host builds)
 build() { (cd "$FW" && /usr/bin/cargo build --release --quiet --target-dir "$ROOT/$FW/target" "$@"); }
 qemu() {
-  timeout 120 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
-    -semihosting-config enable=on,target=native -kernel "$1"
+  timeout 120 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -display none -monitor none \
+    -serial file:uart.capture -semihosting-config enable=on,target=native -kernel "$1"
 }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -68,6 +73,15 @@ if [ "$frames" != 60 ] || [ "$vcbn" != 30 ] || [ "$sac" != 30 ] || [ "$errors" !
   echo "FAIL: expected 60 frames (30 VCBN, 30 SAC) and no error"; exit 1
 fi
 cargo run --quiet --all-features --example firmware_check -- "$work/firmware.capture"
+echo "UART capture: $(stat -c %s "$work/uart.capture") bytes"
+cargo run --quiet --all-features --bin framewire -- frames --link "$work/uart.capture" >"$work/link.jsonl"
+linked=$(grep -c '"seq"' "$work/link.jsonl" || true)
+echo "framewire frames --link: $linked link frames, all intact and in sequence"
+[ "$linked" = 60 ] || { echo "FAIL: expected 60 link frames"; exit 1; }
+cargo run --quiet --all-features --example firmware_check -- --link "$work/uart.capture"
+echo "--- 4b. fault test: seeded faults, with and without the link layer"
+cargo run --quiet --all-features --example link_faults -- \
+  "$work/uart.capture" "$work/firmware.capture" "${FAULT_TRIALS:-100}" 1
 
 echo "--- 5. peak stack against the budget"
 peak=$(sed -n 's/.*stack_peak=\([0-9]*\).*/\1/p' "$work/qemu.out")
@@ -85,5 +99,6 @@ if [ "$status" != 0 ]; then
   echo "FAIL: the defmt firmware exited with status $status"; exit 1
 fi
 cmp "$work/defmt/firmware.capture" "$work/firmware.capture"
-echo "exit status 0, $(stat -c %s "$work/defmt.out") bytes of defmt log frames, the same capture"
+cmp "$work/defmt/uart.capture" "$work/uart.capture"
+echo "exit status 0, $(stat -c %s "$work/defmt.out") bytes of defmt log frames, the same captures"
 echo "firmware: all checks passed"

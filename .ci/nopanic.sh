@@ -9,8 +9,10 @@
 #
 #  1. `nopanic` must link: SAC decode/encode (one-shot and streaming), the
 #     quantize/dequantize kernels, `vcbn::Prefix`, `vcbn::Blob`, the JSON
-#     reader (tokens, `to_u64`). It then runs under QEMU over a capture of
-#     the firmware demo and must decode all of it.
+#     reader (tokens, `to_u64`), and the link layer (`link::encode` through
+#     `link::blocking::LinkWriter`, `link::Decoder`). It then runs under QEMU
+#     over a capture of the firmware demo and must decode all of it, and
+#     carry every 512 bytes of it through the link layer and back intact.
 #  2. `nopanic_full` must link too: it adds `vcbn::decode`, the stream
 #     decoder (strict and resync), `FrameReader`, `Number::to_f64`,
 #     `vcbn::encode`/`encode_levels`/`write_vcbn`. (framewire parses floats
@@ -42,7 +44,8 @@ if ! build --bin nopanic 2>"$work/link.err"; then
   exit 1
 fi
 echo "ok: nopanic links: no panic path in SAC decode/encode, the quantization kernels,"
-echo "    vcbn::Prefix/Blob and the JSON reader (tokens, to_u64)"
+echo "    vcbn::Prefix/Blob, the JSON reader (tokens, to_u64) and the link layer"
+echo "    (LinkWriter, Encoder, Decoder)"
 
 echo "--- run it under QEMU over a capture of the firmware demo"
 build --bin firmware
@@ -51,6 +54,11 @@ cp "$work/firmware.capture" "$work/nopanic.input"
 (cd "$work" && qemu "$OUT/nopanic" 2>&1) | tee "$work/nopanic.out"
 grep -q "sac=30 vcbn=30 mismatches=0 errors=0" "$work/nopanic.out" || {
   echo "FAIL: nopanic did not decode the 30 SAC and 30 VCBN frames cleanly"
+  exit 1
+}
+link_frames=$(( ($(stat -c %s "$work/nopanic.input") + 511) / 512 ))
+grep -q "link_frames=$link_frames " "$work/nopanic.out" || {
+  echo "FAIL: nopanic did not carry all $link_frames 512-byte pieces through the link layer intact"
   exit 1
 }
 

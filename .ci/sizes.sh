@@ -22,7 +22,7 @@ update=0
 [ "${1:-}" = "--update" ] && update=1
 
 probes=(size_empty size_sac_encode size_sac_decode size_vcbn_encode size_vcbn_decode
-        size_quantize size_stream_decoder size_stream_encoders
+        size_quantize size_stream_decoder size_stream_encoders size_link_encode size_link_decode
         size_imgpack_decode size_imgpack_encode)
 bins=()
 for p in "${probes[@]}"; do bins+=(--bin "$p"); done

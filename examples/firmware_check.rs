@@ -3,7 +3,12 @@
 //!
 //! ```text
 //! cargo run --features std --example firmware_check -- firmware.capture
+//! cargo run --features std --example firmware_check -- --link uart.capture
 //! ```
+//!
+//! With `--link`, the capture is the firmware's UART output: each frame in a
+//! link frame (`framewire::link`). Every link frame must then be intact, in
+//! sequence from 0, and carry exactly the frame the host expects there.
 //!
 //! The firmware streams, for each step, a depth frame (VCBN, `uint16`) and a
 //! flow frame (SAC). This program regenerates every frame with the same
@@ -139,9 +144,84 @@ fn err(e: Error) -> String {
     e.to_string()
 }
 
+/// `--link`: the link frames of `bytes`, each checked against `want`.
+fn check_link(path: &str, bytes: &[u8], want: &[Expected]) -> ExitCode {
+    use framewire::link::{Decoder, Event};
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut dec = Decoder::new(&mut buf).expecting(0);
+    let (mut seen, mut equal, mut bad) = (0usize, 0usize, 0usize);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (used, ev) = dec.push(rest);
+        rest = &rest[used..];
+        match ev {
+            Some(Event::Frame(f)) => {
+                let verdict = if f.seq as usize != seen || f.gap.is_some() {
+                    Err(format!("sequence number {}, expected {seen}", f.seq))
+                } else {
+                    match (framewire::decode_any(f.payload), want.get(seen)) {
+                        (Ok(frame), Some(w)) => check(f.payload, &frame, w),
+                        (Err(e), _) => Err(e.to_string()),
+                        (_, None) => Err(format!("more than the {} frames expected", want.len())),
+                    }
+                };
+                match verdict {
+                    Ok(()) => equal += 1,
+                    Err(msg) => {
+                        eprintln!(
+                            "firmware_check: link frame {seen} at offset {}: {msg}",
+                            f.offset
+                        );
+                        bad += 1;
+                    }
+                }
+                seen += 1;
+            }
+            Some(Event::Damaged(d)) => {
+                eprintln!("firmware_check: {path}: {d}");
+                bad += 1;
+            }
+            None => {}
+        }
+    }
+    if let Some(d) = dec.finish() {
+        eprintln!("firmware_check: {path}: {d}");
+        bad += 1;
+    }
+    if seen != want.len() {
+        eprintln!(
+            "firmware_check: {seen} link frames, expected {}",
+            want.len()
+        );
+        bad += 1;
+    }
+    println!(
+        "firmware_check: {seen} link frames, {equal} of {} intact, in sequence and equal to the \
+         host's encoding of the same input, {bad} problem(s)",
+        want.len()
+    );
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 fn main() -> ExitCode {
-    let Some(path) = std::env::args().nth(1) else {
-        eprintln!("usage: firmware_check CAPTURE");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, path] = &args[..] {
+        if flag == "--link" {
+            return match std::fs::read(path) {
+                Ok(bytes) => check_link(path, &bytes, &expected()),
+                Err(e) => {
+                    eprintln!("firmware_check: {path}: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+    }
+    let Some(path) = args.first().filter(|_| args.len() == 1).cloned() else {
+        eprintln!("usage: firmware_check [--link] CAPTURE");
         return ExitCode::from(2);
     };
     let file = match std::fs::File::open(&path) {

@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 if [ $# -gt 0 ]; then targets=("$@"); else
-  targets=(sac_decode vcbn_decode json_reader stream_decoder roundtrip imgpack_decode)
+  targets=(sac_decode vcbn_decode json_reader stream_decoder roundtrip imgpack_decode link_decode)
 fi
 ./seed.sh
 mkdir -p logs

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 G=../tests/golden
 C=corpus
-targets=(sac_decode vcbn_decode json_reader stream_decoder roundtrip imgpack_decode)
+targets=(sac_decode vcbn_decode json_reader stream_decoder roundtrip imgpack_decode link_decode)
 for t in "${targets[@]}"; do mkdir -p "$C/$t"; done
 
 sacs=("$G/sample.sac" "$G"/sac/*.sac)
@@ -77,6 +77,32 @@ done
 # imgpack_decode: the vectors written by imgpack's own Python (every layout;
 # the CBIN and IMPK ones are refused, which is exercised too).
 for f in ../tests/interop/imgpack/*.bin; do cp "$f" "$C/imgpack_decode/"; done
+# link_decode: configuration, k, one chunk size, the fault place, then the
+# golden frames link-encoded (docs/FORMATS.md section 8), so part 1 sees
+# intact frames; and the raw frames, which part 2 link-encodes itself.
+python3 - "$C/link_decode" "${sacs[@]}" "${small_vcbns[@]}" <<'PY'
+import sys, zlib
+out, files = sys.argv[1], sys.argv[2:]
+def cobs(data):
+    res, block = bytearray(), bytearray()
+    for b in data:
+        if b == 0:
+            res.append(len(block) + 1); res += block; block.clear()
+        else:
+            block.append(b)
+            if len(block) == 254:
+                res.append(0xFF); res += block; block.clear()
+    res.append(len(block) + 1); res += block
+    return bytes(res)
+def frame(seq, payload):
+    raw = seq.to_bytes(4, "little") + payload
+    return b"\0" + cobs(raw + zlib.crc32(raw).to_bytes(4, "little")) + b"\0"
+frames = [open(f, "rb").read() for f in files]
+stream = b"".join(frame(i, p) for i, p in enumerate(frames))
+for name, cfg, size in [("link_4096", 0x03, 0x40), ("link_300_drop", 0x06, 0x07), ("link_64_cut", 0x0d, 0x01)]:
+    open(f"{out}/{name}", "wb").write(bytes([cfg, 0, size, 0x35, 0x01]) + stream)
+open(f"{out}/raw_frames_flip", "wb").write(bytes([0x03, 1, 0x10, 0x80, 0x21, 0x00]) + b"\xfe".join(frames))
+PY
 
 for t in "${targets[@]}"; do
   echo "seeded $C/$t: $(ls "$C/$t" | wc -l) files"

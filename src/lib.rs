@@ -24,6 +24,8 @@
 //!   chunks of any size;
 //! - [`io`]: streaming writers and a frame reader over `embedded-io` and
 //!   `std::io` (features);
+//! - [`link`]: a link layer for byte links that drop and flip bytes: each
+//!   frame with a sequence number and a CRC-32, COBS-delimited;
 //! - [`Shape`]: one shape type, height first, for both formats;
 //! - [`Error`]: one error type, a variant per cause.
 //!
@@ -111,6 +113,7 @@ pub mod error;
 pub mod frame;
 pub mod imgpack;
 pub mod io;
+pub mod link;
 pub mod quant;
 pub mod sac;
 mod shape;

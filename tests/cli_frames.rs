@@ -149,3 +149,113 @@ fn empty_file_has_no_frames_and_usage_errors_exit_2() {
     assert_eq!(missing.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&missing.stderr).lines().count(), 1);
 }
+
+/// The golden frames of `mixed()`, each in a link frame (sequence 0, 1, ...);
+/// the link frames' offsets.
+fn linked() -> (Vec<u8>, Vec<usize>) {
+    let (stream, spans) = mixed();
+    let mut wire = Vec::new();
+    let mut offsets = Vec::new();
+    for (i, (at, len, _)) in spans.iter().enumerate() {
+        let payload = &stream[*at..at + len];
+        let mut out = vec![0u8; framewire::link::encoded_len(payload.len())];
+        let n = framewire::link::encode(i as u32, payload, &mut out).unwrap();
+        offsets.push(wire.len() + 1);
+        wire.extend_from_slice(&out[..n]);
+    }
+    (wire, offsets)
+}
+
+#[test]
+fn link_capture_lists_every_frame_with_its_sequence_number() {
+    let (wire, offsets) = linked();
+    let (plain, spans) = mixed();
+    let (_dir, path) = write_tmp("link.bin", &wire);
+    let whole = frames(&path, &["--link"]);
+    assert_eq!(
+        whole.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let got = lines(&whole);
+    assert_eq!(got.len(), spans.len());
+    // The same header fields as `frames` on the bare frames, at the link
+    // frames' offsets, with their sequence numbers.
+    let (_dir2, plain_path) = write_tmp("stream.bin", &plain);
+    let bare = lines(&frames(&plain_path, &[]));
+    for (i, (line, bare)) in got.iter().zip(&bare).enumerate() {
+        let mut line = line.clone();
+        assert_eq!(line["seq"], i as u64);
+        assert_eq!(line["offset"], offsets[i] as u64);
+        line["offset"] = bare["offset"].clone();
+        line.as_object_mut().unwrap().remove("seq");
+        assert_eq!(&line, bare);
+    }
+    for chunk in ["1", "13", "4096"] {
+        let out = frames(&path, &["--link", "--chunk-size", chunk]);
+        assert_eq!(out.stdout, whole.stdout, "chunk size {chunk}");
+    }
+    // Without --link, a link capture is not a stream of frames.
+    assert_eq!(frames(&path, &[]).status.code(), Some(1));
+    // --link and --resync do not go together.
+    assert_eq!(
+        frames(&path, &["--link", "--resync"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn link_capture_reports_damage_gaps_and_payloads_that_are_not_frames() {
+    let (mut wire, offsets) = linked();
+    // A bit flip in frame 1; frame 4 cut short at the end of the capture.
+    wire[offsets[1] + 20] ^= 0x08;
+    wire.truncate(offsets[4] + 30);
+    let (_dir, path) = write_tmp("link.bin", &wire);
+    let out = frames(&path, &["--link"]);
+    assert_eq!(out.status.code(), Some(1));
+    let got = lines(&out);
+    let kinds: Vec<String> = got
+        .iter()
+        .map(|l| {
+            if l.get("damaged").is_some() {
+                format!("damaged {}", l["damaged"].as_str().unwrap())
+            } else if l.get("lost").is_some() {
+                format!("lost {}", l["lost"])
+            } else {
+                format!("frame {}", l["seq"])
+            }
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "frame 0",
+            "damaged CRC mismatch",
+            "lost 1",
+            "frame 2",
+            "frame 3",
+            "damaged cut short: the stream ended before its delimiter"
+        ]
+    );
+    assert_eq!(got[1]["offset"], offsets[1] as u64);
+    assert_eq!(got[2]["expected"], 1);
+    assert_eq!(got[2]["got"], 2);
+    assert_eq!(got[5]["offset"], offsets[4] as u64);
+    assert_eq!(got[5]["length"], 30);
+
+    // An intact link frame whose payload is not one frame.
+    let mut wire = vec![0u8; 64];
+    let n = framewire::link::encode(0, b"not a frame at all", &mut wire).unwrap();
+    let (_dir, path) = write_tmp("junk.bin", &wire[..n]);
+    let out = frames(&path, &["--link"]);
+    assert_eq!(out.status.code(), Some(1));
+    let got = lines(&out);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["seq"], 0);
+    assert!(
+        got[0]["error"].as_str().unwrap().contains("magic"),
+        "{}",
+        got[0]
+    );
+}

@@ -7,7 +7,11 @@ use super::number::parse_exponent;
 /// Writes `v` in decimal, at least `min_digits` digits (zero-padded).
 /// Hand-rolled so the encoders never reach `core`'s integer formatting,
 /// whose bounds checks are a panic path the optimizer keeps.
-pub(crate) fn write_u64<W: Write>(w: &mut W, mut v: u64, min_digits: usize) -> fmt::Result {
+pub(crate) fn write_u64<W: Write + ?Sized>(
+    w: &mut W,
+    mut v: u64,
+    min_digits: usize,
+) -> fmt::Result {
     let mut buf = [b'0'; 20];
     let mut start = buf.len();
     while v > 0 || start == buf.len() {
@@ -31,7 +35,7 @@ pub(crate) fn write_u64<W: Write>(w: &mut W, mut v: u64, min_digits: usize) -> f
 /// The digits come from Ryū (the `ryu` crate): the shortest that round-trip,
 /// the closest of those, ties to even, as Python's dtoa chooses; this
 /// function only lays them out as Python does.
-pub fn write_f64<W: Write>(w: &mut W, x: f64) -> fmt::Result {
+pub fn write_f64<W: Write + ?Sized>(w: &mut W, x: f64) -> fmt::Result {
     if x.is_nan() {
         return w.write_str("NaN");
     }
@@ -119,7 +123,7 @@ pub fn write_f64<W: Write>(w: &mut W, x: f64) -> fmt::Result {
 
 /// Writes `s` as a JSON string literal with the escapes Python's `json.dumps`
 /// uses by default (`ensure_ascii=True`: non-ASCII as `\uXXXX`).
-pub fn write_str<W: Write>(w: &mut W, s: &str) -> fmt::Result {
+pub fn write_str<W: Write + ?Sized>(w: &mut W, s: &str) -> fmt::Result {
     w.write_char('"')?;
     for c in s.chars() {
         match c {

@@ -243,6 +243,78 @@ impl<const N: usize> embedded_io::Write for BufferedFile<N> {
     }
 }
 
+/// The board's UART, where the firmware sends its link frames: on QEMU's
+/// `mps2-an386`, UART0 is an ARM CMSDK APB UART at `0x4000_4000` (QEMU
+/// `hw/arm/mps2.c`), wired to QEMU's first `-serial` (for example
+/// `-serial file:uart.capture`).
+pub mod uart {
+    /// CMSDK APB UART registers (ARM DDI 0479C, section 4.3).
+    const BASE: usize = 0x4000_4000;
+    const DATA: usize = BASE;
+    const STATE: usize = BASE + 0x04;
+    const CTRL: usize = BASE + 0x08;
+    const BAUDDIV: usize = BASE + 0x10;
+    /// STATE: the transmit buffer is full.
+    const TX_FULL: u32 = 1;
+    /// CTRL: transmitter enabled.
+    const TX_EN: u32 = 1;
+
+    /// The transmit side of UART0, an [`embedded_io::Write`]. It never fails;
+    /// its error type is the host file's, so that one writer type can send to
+    /// both (see the firmware's `Tee`).
+    #[derive(Debug)]
+    pub struct Uart {
+        /// Bytes sent so far.
+        pub sent: u64,
+    }
+
+    impl Uart {
+        /// Enables the transmitter (the divider is the smallest the
+        /// peripheral accepts; QEMU does not pace the output by it).
+        pub fn new() -> Self {
+            // SAFETY: MMIO writes to UART0's control registers, which only
+            // this driver touches.
+            unsafe {
+                core::ptr::write_volatile(BAUDDIV as *mut u32, 16);
+                core::ptr::write_volatile(CTRL as *mut u32, TX_EN);
+            }
+            Uart { sent: 0 }
+        }
+
+        fn put(&mut self, b: u8) {
+            // SAFETY: MMIO reads of STATE and writes of DATA on UART0.
+            unsafe {
+                while core::ptr::read_volatile(STATE as *const u32) & TX_FULL != 0 {}
+                core::ptr::write_volatile(DATA as *mut u32, u32::from(b));
+            }
+            self.sent += 1;
+        }
+    }
+
+    impl Default for Uart {
+        fn default() -> Self {
+            Uart::new()
+        }
+    }
+
+    impl embedded_io::ErrorType for Uart {
+        type Error = crate::host::HostError;
+    }
+
+    impl embedded_io::Write for Uart {
+        fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+            for &b in buf {
+                self.put(b);
+            }
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+    }
+}
+
 /// Stack measurement with cortex-m-rt's `paint-stack`: at reset, the whole
 /// stack region (from `_stack_end`, just past `.bss`, up to `_stack_start`,
 /// the top of RAM) is filled with [`cortex_m_rt::STACK_PAINT_VALUE`]. The

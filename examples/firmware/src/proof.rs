@@ -35,6 +35,11 @@ pub struct Counts {
     pub resync_frames: u64,
     /// Errors reported by the resync push decoder.
     pub resync_errors: u64,
+    /// Link frames decoded intact and equal to what was encoded
+    /// ([`link_loopback`]).
+    pub link_frames: u64,
+    /// Damaged link frames reported on the raw input (not link-framed).
+    pub link_damaged: u64,
     /// A checksum over everything decoded.
     pub sum: u64,
 }
@@ -57,6 +62,8 @@ impl Counts {
             (" strict_errors=", self.strict_errors),
             (" resync_frames=", self.resync_frames),
             (" resync_errors=", self.resync_errors),
+            (" link_frames=", self.link_frames),
+            (" link_damaged=", self.link_damaged),
         ] {
             host::print(name);
             host::print_u64(n);
@@ -276,4 +283,78 @@ pub fn walk(c: &mut Counts) -> Result<(), HostError> {
         w.consume(blob_len);
     }
     w.close()
+}
+
+/// Bytes of input per link frame in [`link_loopback`].
+pub const LINK_CHUNK: usize = 512;
+
+/// The link layer on run-time data: each [`LINK_CHUNK`] bytes of the input
+/// go through a `link::blocking::LinkWriter` into a buffer, then back through
+/// a `link::Decoder` in pieces of an opaque size; each frame must come back
+/// intact, in sequence, byte for byte. The raw input (not link-framed) also
+/// goes through a second decoder, for its damage paths.
+pub fn link_loopback(c: &mut Counts) -> Result<(), HostError> {
+    use embedded_io::Write as _;
+    use framewire::link::{self, blocking::LinkWriter, Decoder, Event};
+
+    let mut file = host::File::open(INPUT, host::READ)?;
+    let mut chunk = [0u8; LINK_CHUNK];
+    let mut wire = [0u8; link::encoded_len(LINK_CHUNK)];
+    let mut frame_buf = [0u8; LINK_CHUNK + link::HEADER_TRAILER];
+    let mut raw_buf = [0u8; 256];
+    let mut dec = Decoder::new(&mut frame_buf).expecting(0);
+    let mut raw = Decoder::new(&mut raw_buf);
+    let mut seq = 0u32;
+    loop {
+        let n = file.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        let data = chunk.get(..n).unwrap_or(&[]);
+        let mut rest = data;
+        while !rest.is_empty() {
+            let (used, ev) = raw.push(rest);
+            if let Some(Event::Damaged(d)) = ev {
+                c.link_damaged += 1;
+                c.mix(d.len);
+            }
+            rest = rest.get(used..).unwrap_or(&[]);
+        }
+        let mut out: &mut [u8] = &mut wire;
+        let mut lw = LinkWriter::with_seq(&mut out, seq);
+        let ok = lw.write_all(data).is_ok() && lw.end_frame().is_ok();
+        drop(lw);
+        let left = out.len();
+        let len = wire.len().saturating_sub(left);
+        if !ok {
+            c.mismatches += 1;
+            continue;
+        }
+        let mut rest = wire.get(..len).unwrap_or(&[]);
+        let piece = crate::opaque(97usize).max(1);
+        let mut intact = false;
+        while !rest.is_empty() {
+            let take = piece.min(rest.len());
+            let (used, ev) = dec.push(rest.get(..take).unwrap_or(&[]));
+            match ev {
+                Some(Event::Frame(f)) if f.payload == data && f.seq == seq && f.gap.is_none() => {
+                    intact = true;
+                    c.mix(u64::from(f.seq));
+                }
+                Some(_) => c.mismatches += 1,
+                None => {}
+            }
+            rest = rest.get(used..).unwrap_or(&[]);
+        }
+        if intact {
+            c.link_frames += 1;
+        } else {
+            c.mismatches += 1;
+        }
+        seq = seq.wrapping_add(1);
+    }
+    if raw.finish().is_some() {
+        c.link_damaged += 1;
+    }
+    file.close()
 }

@@ -17,7 +17,7 @@ use crate::{bad, shown, Failure};
 
 /// The decoder's header buffer: room for the prefix, the largest header the
 /// default limits accept, and the pad.
-const HEADER_BUF: usize = vcbn::DEFAULT_MAX_JSON_LEN as usize + vcbn::PREFIX_LEN + 1;
+pub(crate) const HEADER_BUF: usize = vcbn::DEFAULT_MAX_JSON_LEN as usize + vcbn::PREFIX_LEN + 1;
 
 /// What a run saw.
 pub(crate) struct Summary {
@@ -32,6 +32,29 @@ fn error_line(e: &StreamError) -> String {
     o.set("offset", e.offset.to_string());
     o.set("error", string(&e.error.to_string()));
     o.render()
+}
+
+/// A frame's line: its offset, format, length and header fields.
+pub(crate) fn header_object(
+    path: &Path,
+    offset: u64,
+    header: &FrameHeader<'_>,
+) -> Result<Object, Failure> {
+    let mut o = Object::default();
+    o.set("offset", offset.to_string());
+    match header {
+        FrameHeader::Sac(h) => {
+            o.set("format", string("sac"));
+            o.set("length", h.frame_len().to_string());
+            sac_fields(&mut o, h);
+        }
+        FrameHeader::Vcbn { header, json } => {
+            o.set("format", string("vcbn"));
+            o.set("length", header.frame_len().to_string());
+            vcbn_fields(&mut o, path, header, json)?;
+        }
+    }
+    Ok(o)
 }
 
 /// Decodes `input` in `chunk_size`-byte reads, writing JSON lines to `out`.
@@ -80,21 +103,7 @@ pub(crate) fn scan(
                     }
                 }
                 Ok(Event::Header { offset, header }) => {
-                    let mut o = Object::default();
-                    o.set("offset", offset.to_string());
-                    match header {
-                        FrameHeader::Sac(h) => {
-                            o.set("format", string("sac"));
-                            o.set("length", h.frame_len().to_string());
-                            sac_fields(&mut o, &h);
-                        }
-                        FrameHeader::Vcbn { header, json } => {
-                            o.set("format", string("vcbn"));
-                            o.set("length", header.frame_len().to_string());
-                            vcbn_fields(&mut o, path, &header, json)?;
-                        }
-                    }
-                    pending = Some(o);
+                    pending = Some(header_object(path, offset, &header)?);
                 }
                 Ok(Event::Payload { .. }) => {}
                 Ok(Event::End { .. }) => {

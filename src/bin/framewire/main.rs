@@ -6,7 +6,7 @@
 //! framewire decode FILE --out DIR [--dequantize]
 //! framewire encode sac --a A.npy --b B.npy [--width W] [--height H] --out FILE
 //! framewire encode vcbn --input IN.npy [--vmin X] [--vmax Y] [--dtype uint8|uint16] --out FILE
-//! framewire frames FILE [--resync] [--chunk-size N]
+//! framewire frames FILE [--resync | --link] [--chunk-size N]
 //! framewire publish DIR
 //! ```
 //!
@@ -38,6 +38,7 @@ mod decode;
 mod encode;
 mod frames;
 mod inspect;
+mod link;
 mod npy;
 mod output;
 mod publish;
@@ -90,12 +91,23 @@ enum Command {
     /// line is {"offset":O,"format":"sac"|"vcbn","length":L, ...header
     /// fields as in inspect}; an error's is {"offset":O,"error":"..."}.
     /// Exits 0 when there was no error, 1 otherwise.
+    ///
+    /// With --link, the file is a capture of framewire's link layer (each
+    /// frame COBS-delimited with a sequence number and a CRC-32): one line per
+    /// link frame, {"offset":O,"seq":S,"format":..., ...} for an intact one,
+    /// {"offset":O,"damaged":"...","length":L} for a damaged one, and
+    /// {"offset":O,"lost":N,"expected":E,"got":S} before a frame that follows
+    /// lost ones. Exits 0 when every link frame was intact, in sequence from
+    /// 0, and carried one SAC or VCBN frame.
     Frames {
         /// A file of frames back to back.
         file: PathBuf,
         /// After an error, scan for the next magic instead of stopping.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "link")]
         resync: bool,
+        /// The file is a link capture (see above).
+        #[arg(long)]
+        link: bool,
         /// Bytes fed to the decoder at a time.
         #[arg(long, value_name = "N", default_value_t = 65536,
               value_parser = clap::value_parser!(u32).range(1..=(1 << 30)))]
@@ -267,8 +279,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }) => encode::vcbn(&input, vmin, vmax, dtype.into(), &out),
         Command::Frames {
             file,
+            link: true,
+            chunk_size,
+            ..
+        } => link::run(&file, chunk_size as usize),
+        Command::Frames {
+            file,
             resync,
             chunk_size,
+            ..
         } => frames::run(&file, chunk_size as usize, resync),
         Command::Publish { dir } => publish::run(&dir),
     }

@@ -1,6 +1,9 @@
 //! Sensor firmware demo: streams synthetic depth (VCBN) and optical-flow
 //! (SAC) frames through framewire's streaming writers over an
-//! `embedded_io::Write`, here a host file reached by semihosting.
+//! `embedded_io::Write` that sends each byte two ways: to a host file
+//! reached by semihosting (`firmware.capture`: the frames back to back), and
+//! through framewire's link layer (`link::blocking::LinkWriter`: sequence
+//! number, CRC-32, COBS) to the board's UART (QEMU's `-serial`).
 //!
 //! No heap and no frame buffer: each frame is produced and written a row at a
 //! time. At the end it reports the bytes written and the peak stack depth,
@@ -9,11 +12,13 @@
 //! Run it under QEMU (see the README's "On a microcontroller"):
 //!
 //! ```text
-//! qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+//! qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -display none \
+//!     -monitor none -serial file:uart.capture \
 //!     -semihosting-config enable=on,target=native -kernel firmware
 //! ```
 //!
-//! It writes `firmware.capture` in QEMU's working directory.
+//! It writes `firmware.capture` in QEMU's working directory, and the link
+//! frames to `uart.capture`.
 
 #![no_std]
 #![no_main]
@@ -21,10 +26,12 @@
 use cortex_m_rt::entry;
 use framewire::io::blocking::{SacWriter, VcbnWriter};
 use framewire::io::WriteError;
+use framewire::link::blocking::LinkWriter;
 use framewire::quant::Samples;
 use framewire::vcbn::{Dtype, Params};
 use framewire::Shape;
 use framewire_firmware::synth::{self, H, STEPS, W};
+use framewire_firmware::uart::Uart;
 use framewire_firmware::{host, stack, BufferedFile};
 
 /// The capture file, relative to QEMU's working directory.
@@ -33,8 +40,30 @@ const CAPTURE: &[u8] = b"firmware.capture\0";
 /// Bytes gathered before each semihosting write.
 const BLOCK: usize = 512;
 
-type Link = BufferedFile<BLOCK>;
 type Error = WriteError<host::HostError>;
+
+/// Both outputs behind one `Write` (so the frame writers are built once):
+/// every byte goes to the host file and into the open link frame.
+struct Link {
+    file: BufferedFile<BLOCK>,
+    uart: LinkWriter<Uart>,
+}
+
+impl embedded_io::ErrorType for Link {
+    type Error = host::HostError;
+}
+
+impl embedded_io::Write for Link {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, host::HostError> {
+        let n = self.file.write(buf)?;
+        self.uart.write_all(buf.get(..n).unwrap_or(&[]))?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> Result<(), host::HostError> {
+        self.file.flush()
+    }
+}
 
 #[cfg(feature = "defmt")]
 use defmt_semihosting as _;
@@ -57,6 +86,7 @@ fn write_depth(link: &mut Link, step: u32) -> Result<(), Error> {
         vw.write(Samples::F32(&row))?;
     }
     vw.finish()?;
+    link.uart.end_frame().map_err(WriteError::Io)?;
     Ok(())
 }
 
@@ -74,20 +104,25 @@ fn write_flow(link: &mut Link, step: u32) -> Result<(), Error> {
         sw.write(&v)?;
     }
     sw.finish()?;
+    link.uart.end_frame().map_err(WriteError::Io)?;
     Ok(())
 }
 
-fn run() -> Result<u64, Error> {
+fn run() -> Result<(u64, u64), Error> {
     let file = host::File::open(CAPTURE, host::WRITE).map_err(WriteError::Io)?;
-    let mut link = Link::new(file);
+    let mut link = Link {
+        file: BufferedFile::new(file),
+        uart: LinkWriter::new(Uart::new()),
+    };
     for step in 0..STEPS {
         write_depth(&mut link, step)?;
         write_flow(&mut link, step)?;
         log!("step {=u32}: depth and flow frames written", step);
     }
-    let written = link.written;
-    link.close().map_err(WriteError::Io)?;
-    Ok(written)
+    let written = link.file.written;
+    let sent = link.uart.get_mut().sent;
+    link.file.close().map_err(WriteError::Io)?;
+    Ok((written, sent))
 }
 
 #[entry]
@@ -101,13 +136,15 @@ fn main() -> ! {
 /// Plain text on the host's console for `.ci/firmware.sh` (which reads the
 /// `stack_peak=` figure from it).
 #[cfg(not(feature = "defmt"))]
-fn report(result: &Result<u64, Error>, peak: usize) {
+fn report(result: &Result<(u64, u64), Error>, peak: usize) {
     match result {
-        Ok(written) => {
+        Ok((written, sent)) => {
             host::print("firmware: frames=");
             host::print_u64(u64::from(2 * STEPS));
             host::print(" bytes=");
             host::print_u64(*written);
+            host::print(" uart_bytes=");
+            host::print_u64(*sent);
             host::print(" stack_peak=");
             host::print_u64(peak as u64);
             host::print(" stack_region=");
@@ -124,12 +161,13 @@ fn report(result: &Result<u64, Error>, peak: usize) {
 /// With defmt, the console carries defmt's binary frames only (plain text
 /// would corrupt them): decode with `defmt-print -e firmware`.
 #[cfg(feature = "defmt")]
-fn report(result: &Result<u64, Error>, peak: usize) {
+fn report(result: &Result<(u64, u64), Error>, peak: usize) {
     match result {
-        Ok(written) => defmt::info!(
-            "done: {=u32} frames, {=u64} bytes, peak stack {=usize} bytes",
+        Ok((written, sent)) => defmt::info!(
+            "done: {=u32} frames, {=u64} bytes, {=u64} bytes on the UART, peak stack {=usize} bytes",
             2 * STEPS,
             *written,
+            *sent,
             peak
         ),
         Err(e) => defmt::error!("write failed: {}", e),

@@ -12,7 +12,9 @@
 //! through `sac::decode`, copy-out, iteration, `sac::encode` and the
 //! streaming `write_sac`; VCBN frames through `vcbn::Prefix::parse`, the JSON
 //! reader (tokens, `to_u64`, `eq_str`), `vcbn::Blob`, and the quantization
-//! and dequantization kernels.
+//! and dequantization kernels. Then the link layer
+//! ([`framewire_firmware::proof::link_loopback`]): `link::blocking::LinkWriter`
+//! and `link::Decoder` over the same input.
 //!
 //! What this proof leaves out, because `core`'s float parsing and formatting
 //! keep panic paths the optimizer cannot remove (`vcbn::decode`, the VCBN
@@ -29,7 +31,7 @@ use framewire_firmware::{host, probe};
 #[entry]
 fn main() -> ! {
     let mut c = Counts::default();
-    let io = proof::walk(&mut c);
+    let io = proof::walk(&mut c).and_then(|()| proof::link_loopback(&mut c));
     probe::sink(c.sum);
     c.print("nopanic:");
     if io.is_err() {
