@@ -78,7 +78,7 @@ done
 # the CBIN and IMPK ones are refused, which is exercised too).
 for f in ../tests/interop/imgpack/*.bin; do cp "$f" "$C/imgpack_decode/"; done
 # link_decode: configuration, k, one chunk size, the fault place, then the
-# golden frames link-encoded (docs/FORMATS.md section 8), so part 1 sees
+# golden frames link-encoded (docs/FORMATS.md section 9), so part 1 sees
 # intact frames; and the raw frames, which part 2 link-encodes itself.
 python3 - "$C/link_decode" "${sacs[@]}" "${small_vcbns[@]}" <<'PY'
 import sys, zlib

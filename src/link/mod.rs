@@ -2,7 +2,7 @@
 //! radio): any framewire frame (SAC or VCBN, or any bytes) travels with a
 //! sequence number and a CRC-32, delimited so that a receiver resynchronises
 //! at the next frame boundary after any damage. The format is specified in
-//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#8-the-link-layer).
+//! [`docs/FORMATS.md`](https://github.com/framewire/framewire/blob/main/docs/FORMATS.md#9-the-link-layer).
 //!
 //! # On the wire
 //!

@@ -1,5 +1,5 @@
 //! `framewire frames --link`: a capture of a link (framewire's link layer,
-//! docs/FORMATS.md section 8) through `link::Decoder`, one JSON line per
+//! docs/FORMATS.md section 9) through `link::Decoder`, one JSON line per
 //! link frame:
 //!
 //! - an intact frame: `{"offset":O,"seq":S,"format":...,"length":L, ...}`,
