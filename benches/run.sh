@@ -42,18 +42,20 @@ echo "rustc: $(rustc -V)"
 echo "numpy: $(python3 -c 'import numpy; print(numpy.__version__)')"
 
 plain() { env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS CARGO_TARGET_DIR="$target" "$@"; }
-dispatch_target="$target/dispatch"
-dispatched() { env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS CARGO_TARGET_DIR="$dispatch_target" "$@"; }
+dispatched() { plain "$@"; }
 
 echo "== ratios, default build: cargo bench --bench ratio"
 plain cargo bench --bench ratio | tee "$target/ratio_default.md"
 echo "== ratios, dispatched build: cargo bench --bench ratio --features avx512"
 dispatched cargo bench --bench ratio --features avx512 | tee "$target/ratio_dispatch.md"
 
+# Both builds write target/release/examples/quantize_bench: keep a copy of each.
 plain cargo build --release --example quantize_bench
+cp "$target/release/examples/quantize_bench" "$target/quantize_bench_default"
 dispatched cargo build --release --features avx512 --example quantize_bench
-bins=(--bin "default=$target/release/examples/quantize_bench"
-      --bin "dispatch=$dispatch_target/release/examples/quantize_bench")
+cp "$target/release/examples/quantize_bench" "$target/quantize_bench_dispatch"
+bins=(--bin "default=$target/quantize_bench_default"
+      --bin "dispatch=$target/quantize_bench_dispatch")
 dirs=("default=$target/criterion")
 if [ "$criterion" = 1 ]; then
   echo "== default build: cargo bench ${benches[*]}"
