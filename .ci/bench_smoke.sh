@@ -6,6 +6,7 @@
 #     once (criterion's --test mode), so none of them panics or rots;
 #  2. benches/numpy_vs_framewire.py runs end to end on a 512x512 array: it
 #     exits non-zero unless framewire's levels equal NumPy's bit for bit;
+#     (and benches/ratio.rs once at 64x64 in both builds);
 #  3. the 64x64 benchmarks are measured for real (about 20 s) and
 #     benches/report.py turns them into the README's tables.
 set -euo pipefail
@@ -18,6 +19,10 @@ fi
 
 echo "--- every benchmark once (cargo bench -- --test)"
 cargo bench --bench quant --bench sac --bench vcbn --bench stream -- --test
+
+echo "--- the paired ratio harness once, 64x64, default and dispatched builds"
+FW_RATIO_QUICK=1 FW_RATIO_SIZES=64 cargo bench --bench ratio
+FW_RATIO_QUICK=1 FW_RATIO_SIZES=64 cargo bench --bench ratio --features avx512
 
 echo "--- NumPy vs framewire on 512x512 (levels must match NumPy's)"
 cargo build --release --example quantize_bench

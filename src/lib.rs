@@ -75,9 +75,13 @@
 //!
 //! - `alloc`: `sac::encode_to_vec` and `vcbn::encode_to_vec`.
 //! - `std` (implies `alloc`): `io::StdIo`, to read frames from a
-//!   `std::io::Read`, and `f64::sqrt` for the complex magnitude (see
-//!   [`quant`]). The error types implement `core::error::Error` (so
-//!   `std::error::Error`) with or without it.
+//!   `std::io::Read`, `f64::sqrt` for the complex magnitude (see
+//!   [`quant`]), and on x86-64 the AVX2 quantization kernels, picked at run
+//!   time when the CPU has AVX2 (without it, x86-64 uses SSE2). The error
+//!   types implement `core::error::Error` (so `std::error::Error`) with or
+//!   without it.
+//! - `avx512` (implies `std`): AVX-512 kernels in that run-time choice.
+//!   Needs Rust 1.89 (stable AVX-512 intrinsics), above the crate's MSRV.
 //! - `defmt`: `defmt::Format` for every public type (buffers and sample
 //!   slices are shown by length, not content).
 //! - `embedded-io`: the streaming writers in `io::blocking` over

@@ -18,9 +18,11 @@
 //! Note that `uint16` uses levels 0..=4096, not 0..=65535.
 //!
 //! [`quantize_u16`] and [`quantize_u8`] take f32 slices; [`Quantizer::quantize`]
-//! takes any [`Samples`] (f32, f64, complex) into any [`Level`] type. The
-//! kernels are plain safe loops over fixed-width blocks that the compiler
-//! vectorizes in a default build.
+//! takes any [`Samples`] (f32, f64, complex) into any [`Level`] type. On
+//! x86-64 the kernels are explicit SSE2 (x86-64's baseline) in every build,
+//! and with the `std` feature AVX2 (with `avx512`, AVX-512) when the CPU has
+//! it, picked at run time; other targets use plain safe loops that the
+//! compiler vectorizes. All give the bits of the formula above.
 //!
 //! ```
 //! use framewire::quant::{self, ComplexPart, Quantizer, Samples, RESOLUTION_U8};
@@ -44,7 +46,9 @@ mod kernel;
 use zerocopy::byteorder::little_endian::U16 as U16Le;
 
 use crate::error::{Error, Field};
-use kernel::{run, run_complex, Kernel, LevelImpl};
+#[doc(hidden)]
+pub use kernel::Isa;
+use kernel::{run_complex_with, Kernel, LevelImpl};
 
 /// Resolution (highest level) for `uint8` output.
 pub const RESOLUTION_U8: u32 = 255;
@@ -91,14 +95,27 @@ impl Quantizer {
     /// Errors: [`Error::LengthMismatch`] for `dst` of another length, or for
     /// a complex slice of odd length (a half pair).
     pub fn quantize<D: Level>(&self, samples: Samples<'_>, dst: &mut [D]) -> Result<(), Error> {
+        self.quantize_with(Isa::best(), samples, dst)
+    }
+
+    /// [`Quantizer::quantize`] with the kernel family `isa` (or a slower one
+    /// if this build or CPU lacks it). Not covered by semver: for the tests
+    /// and benchmarks.
+    #[doc(hidden)]
+    pub fn quantize_with<D: Level>(
+        &self,
+        isa: Isa,
+        samples: Samples<'_>,
+        dst: &mut [D],
+    ) -> Result<(), Error> {
         samples.check_complex()?;
         check_len(samples.len(), dst.len())?;
         let k = self.kernel::<D>();
         match samples {
-            Samples::F32(s) => run(s, dst, k, |x| x),
-            Samples::F64(s) => run(s, dst, k, |x| x as f32),
-            Samples::Complex32(s, part) => run_complex(s, part, dst, k)?,
-            Samples::Complex64(s, part) => run_complex(s, part, dst, k)?,
+            Samples::F32(s) => kernel::quantize_f32(isa, s, dst, k),
+            Samples::F64(s) => kernel::quantize(isa, s, dst, k, |x| x as f32),
+            Samples::Complex32(s, part) => run_complex_with(isa, s, part, dst, k)?,
+            Samples::Complex64(s, part) => run_complex_with(isa, s, part, dst, k)?,
         }
         Ok(())
     }
@@ -265,7 +282,7 @@ fn check_len(src: usize, dst: usize) -> Result<(), Error> {
 pub fn quantize_u16(src: &[f32], vmin: f64, vmax: f64, dst: &mut [u16]) -> Result<(), Error> {
     check_len(src.len(), dst.len())?;
     let k = Quantizer::new(vmin, vmax, RESOLUTION_U16).kernel::<u16>();
-    run(src, dst, k, |x| x);
+    kernel::quantize_f32(Isa::best(), src, dst, k);
     Ok(())
 }
 
@@ -274,7 +291,7 @@ pub fn quantize_u16(src: &[f32], vmin: f64, vmax: f64, dst: &mut [u16]) -> Resul
 pub fn quantize_u8(src: &[f32], vmin: f64, vmax: f64, dst: &mut [u8]) -> Result<(), Error> {
     check_len(src.len(), dst.len())?;
     let k = Quantizer::new(vmin, vmax, RESOLUTION_U8).kernel::<u8>();
-    run(src, dst, k, |x| x);
+    kernel::quantize_f32(Isa::best(), src, dst, k);
     Ok(())
 }
 
@@ -343,15 +360,22 @@ impl Dequantizer {
     }
 
     /// Dequantizes `src` into `dst` (same length).
-    ///
-    /// A plain element loop, which the compiler vectorizes by itself; blocks
-    /// of `chunks_exact` made it vectorize across blocks with gathers and
-    /// scatters on AVX-512, several times slower.
     pub fn run<L: Copy + Into<u16>>(&self, src: &[L], dst: &mut [f32]) -> Result<(), Error> {
+        self.run_with(Isa::best(), src, dst)
+    }
+
+    /// [`Dequantizer::run`] with the kernel family `isa` (or a slower one if
+    /// this build or CPU lacks it). Not covered by semver: for the tests and
+    /// benchmarks.
+    #[doc(hidden)]
+    pub fn run_with<L: Copy + Into<u16>>(
+        &self,
+        isa: Isa,
+        src: &[L],
+        dst: &mut [f32],
+    ) -> Result<(), Error> {
         check_len(src.len(), dst.len())?;
-        for (o, &l) in dst.iter_mut().zip(src) {
-            *o = self.value(l.into());
-        }
+        kernel::dequantize(isa, src, dst, self.vmin, self.step);
         Ok(())
     }
 }

@@ -1,4 +1,4 @@
-//! The quantization kernels: plain safe loops over fixed-width blocks
+//! The portable kernels: plain safe loops over fixed-width blocks
 //! (`chunks_exact`) with a scalar tail. Clamping and the NaN/infinity rule
 //! are selects, not branches, and on x86 the final truncation avoids Rust's
 //! saturating float-to-int `as` casts (which the baseline SSE2 cannot do on
@@ -9,7 +9,8 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::error::{Error, Field};
 
-use super::ComplexPart;
+use super::super::ComplexPart;
+use super::Isa;
 
 /// Block width of the kernels. 16 f32 lanes fill one AVX-512 register, two
 /// AVX2 registers or four SSE/NEON registers; the tail is handled scalar.
@@ -27,10 +28,10 @@ const MAGIC_BITS: u32 = 0x4B00_0000;
 /// with `hi` lowered to the largest value the output type holds (which is
 /// what the saturating `as` cast of the formula would give).
 #[derive(Clone, Copy)]
-pub(super) struct Kernel {
-    pub(super) offset: f32,
-    pub(super) scale: f32,
-    pub(super) hi: f32,
+pub(in crate::quant) struct Kernel {
+    pub(in crate::quant) offset: f32,
+    pub(in crate::quant) scale: f32,
+    pub(in crate::quant) hi: f32,
 }
 
 impl Kernel {
@@ -38,7 +39,7 @@ impl Kernel {
     /// non-finite `v`, as an integer. Every step is a select or a lane-wise
     /// float/integer operation, so blocks of these vectorize.
     #[inline(always)]
-    pub(super) fn level(self, x: f32) -> u32 {
+    pub(in crate::quant) fn level(self, x: f32) -> u32 {
         let v = (x - self.offset) * self.scale;
         // `scaled[~np.isfinite(scaled)] = 0`, then `np.clip(v, 0, hi)`:
         // NaN and everything below 0 (-inf included) become 0 (`v > 0` is
@@ -124,9 +125,12 @@ fn narrow_u8(n: u32) -> u8 {
 
 /// The kernels' view of an output level type (the machinery behind the
 /// sealed [`super::Level`]).
-pub trait LevelImpl: Copy {
+pub trait LevelImpl: Copy + FromBytes + IntoBytes + Immutable + KnownLayout {
     /// The largest level the type holds.
     const MAX: f32;
+    /// Size in bytes (little-endian for the 2-byte types on x86-64, the
+    /// only target where the explicit kernels write bytes).
+    const BYTES: usize;
     /// Whether [`LevelImpl::from_small`] is a cheaper path than
     /// [`LevelImpl::from_int`] (the kernel then picks it when `hi <= 32767`).
     const HAS_SMALL: bool = false;
@@ -148,6 +152,7 @@ pub trait LevelImpl: Copy {
 
 impl LevelImpl for u8 {
     const MAX: f32 = 255.0;
+    const BYTES: usize = 1;
     #[inline(always)]
     fn from_int(n: u32) -> Self {
         narrow_u8(n)
@@ -170,6 +175,7 @@ impl LevelImpl for u8 {
 
 impl LevelImpl for u16 {
     const MAX: f32 = 65535.0;
+    const BYTES: usize = 2;
     const HAS_SMALL: bool = true;
     #[inline(always)]
     fn from_int(n: u32) -> Self {
@@ -183,6 +189,7 @@ impl LevelImpl for u16 {
 
 impl LevelImpl for U16Le {
     const MAX: f32 = 65535.0;
+    const BYTES: usize = 2;
     const HAS_SMALL: bool = true;
     #[inline(always)]
     fn from_int(n: u32) -> Self {
@@ -245,6 +252,7 @@ fn blocks<S: Copy, D: LevelImpl>(
 /// the caller has already refused.
 #[inline(always)]
 fn run_pairs<C, D: LevelImpl>(
+    isa: Isa,
     src: &[C],
     dst: &mut [D],
     k: Kernel,
@@ -258,7 +266,7 @@ where
         expected: (src.len() as u64).saturating_add(1),
         actual: src.len() as u64,
     })?;
-    run(pairs, dst, k, |[re, im]| f(re, im));
+    super::quantize(isa, pairs, dst, k, |[re, im]| f(re, im));
     Ok(())
 }
 
@@ -284,7 +292,7 @@ fn sqrt(x: f64) -> f64 {
     }
 }
 
-pub(super) trait ComplexComponent:
+pub(in crate::quant) trait ComplexComponent:
     Copy + FromBytes + IntoBytes + Immutable + KnownLayout
 {
     fn real(self) -> f32;
@@ -314,14 +322,26 @@ impl ComplexComponent for f64 {
     }
 }
 
-pub(super) fn run_complex<C: ComplexComponent, D: LevelImpl>(
+/// Quantizes interleaved complex pairs with the kernel family `isa`.
+pub(in crate::quant) fn run_complex_with<C: ComplexComponent, D: LevelImpl>(
+    isa: Isa,
     src: &[C],
     part: ComplexPart,
     dst: &mut [D],
     k: Kernel,
 ) -> Result<(), Error> {
     match part {
-        ComplexPart::Real => run_pairs(src, dst, k, |re, _| re.real()),
-        ComplexPart::Magnitude => run_pairs(src, dst, k, C::magnitude),
+        ComplexPart::Real => run_pairs(isa, src, dst, k, |re, _| re.real()),
+        ComplexPart::Magnitude => run_pairs(isa, src, dst, k, C::magnitude),
+    }
+}
+
+/// The portable dequantization: a plain element loop, which the compiler
+/// vectorizes by itself (blocks of `chunks_exact` made it vectorize across
+/// blocks with gathers and scatters on AVX-512, several times slower).
+#[inline(always)]
+pub(super) fn dequantize<L: Copy + Into<u16>>(src: &[L], dst: &mut [f32], vmin: f64, step: f64) {
+    for (o, &l) in dst.iter_mut().zip(src) {
+        *o = (vmin + f64::from(l.into()) * step) as f32;
     }
 }
