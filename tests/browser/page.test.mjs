@@ -215,7 +215,7 @@ test('bad /set_array bodies get a 400 with the reason', async () => {
   const cases = [
     ['', /empty body/],
     ['[[1,2],[3]]', /ragged rows: row 1 has 1 values but row 0 has 2/],
-    ['[[1,"x"]]', /invalid type: string "x", expected f64/],
+    ['[[1,"x"]]', /expected a number or null, found '"' at byte 4/],
     ['[]', /empty/],
     ['{"a":1}', /JSON 2-D list/],
     ['[[1,2],[3,4]', /EOF|JSON/],
@@ -225,13 +225,15 @@ test('bad /set_array bodies get a 400 with the reason', async () => {
     [npy('<f4', [5000, 5000], new Float32Array(4)), /too large \(5000x5000\)/],
     [npy('<f4', [4, 4], new Float32Array(3)), /bad \.npy/],
     [Buffer.concat([Buffer.from('\x93NUMPY', 'latin1'), Buffer.alloc(4)]), /bad \.npy file/],
-    [Buffer.alloc(33 * 1024 * 1024, 0x20).fill('[', 0, 1), /body too large/],
   ];
   for (const [body, reason] of cases) {
     const r = await post('/set_array', body);
     assert.equal(r.status, 400, `${String(body).slice(0, 40)} -> ${r.status} ${r.text}`);
     assert.match(r.text, reason);
   }
+  const huge = await post('/set_array', Buffer.alloc(33 * 1024 * 1024, 0x20).fill('[', 0, 1));
+  assert.equal(huge.status, 413, huge.text);
+  assert.match(huge.text, /body too large \(the limit is 32 MiB\)/);
   for (const [q, reason] of [['?dtype=int8', /expected uint8 or uint16/], ['?vmin=abc', /is not a number/]]) {
     const r = await post(`/set_array${q}`, '[[1]]');
     assert.equal(r.status, 400);
