@@ -76,6 +76,9 @@ struct Options {
     /// requires); the longest-idle one is closed to make room for a new one.
     #[arg(long, default_value_t = 4096, value_name = "N")]
     max_connections: usize,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, default_value_t = server::HEADER_TIMEOUT.as_secs(), value_name = "SECS")]
+    header_timeout: u64,
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -164,7 +167,8 @@ async fn serve(opts: Options) -> Result<(), String> {
         images.display()
     );
     let cap = server::connection_cap(opts.max_connections, live::MAX_SOCKETS);
-    server::run(listener, app, cap, async {
+    let header_timeout = std::time::Duration::from_secs(opts.header_timeout.max(1));
+    server::run(listener, app, cap, header_timeout, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await;

@@ -30,8 +30,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::oneshot;
 use tower::ServiceExt;
 
-/// How long a client may take to send a request's headers (or, on a
-/// keep-alive connection, to start the next request).
+/// How long a client may take by default to send a request's headers (or,
+/// on a keep-alive connection, to start the next request).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Descriptors kept free for files, the WebSocket connections and the rest.
@@ -170,17 +170,18 @@ impl http_body::Body for Tracked {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, holding at most
-/// `cap` connections.
+/// `cap` connections, each given `header_timeout` to send its headers.
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: Router,
     cap: usize,
+    header_timeout: Duration,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let tracker = Tracker::default();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(header_timeout)
         .max_buf_size(64 * 1024);
     let http = Arc::new(http);
     tokio::pin!(shutdown);
