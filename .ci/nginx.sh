@@ -46,7 +46,7 @@ kill "$gen"; wait "$gen" 2>/dev/null || true
 pub="$work/pub"
 mkdir "$pub"
 cp "$work/framewire-demo-images-v2/"* "$pub/"
-"$target/release/framewire" publish "$pub"
+"$target/release/framewire" publish --content-addressed "$pub"
 chmod -R a+rX "$pub"
 
 echo "== nginx on loopback"

@@ -153,6 +153,23 @@ def main():
     check((s == 206 and b2 == br_file[:10]) or (s == 200 and b2 == br_file),
           f"br with bytes=0-9 -> {s}: the first 10 bytes of the .br (or all of it: Range ignored)")
 
+    manifest = os.path.join(FOLDER, "framewire-manifest.json")
+    if os.path.exists(manifest):
+        print("== content-addressed names (framewire-manifest.json)")
+        import base64
+        import hashlib
+        import json
+        for name, entry in sorted(json.load(open(manifest))["files"].items()):
+            s, h2, b2 = get(entry["url"], ident)
+            digest = hashlib.sha256(b2).digest()
+            check(s == 200 and len(b2) == entry["size"] and digest.hex() == entry["sha256"]
+                  and entry["integrity"] == "sha256-" + base64.b64encode(digest).decode()
+                  and h2.get("cache-control") == IMMUTABLE
+                  and b2 == open(os.path.join(FOLDER, name), "rb").read(),
+                  f"{entry['url']} -> {s}, the bytes of {name}, SHA-256 and SRI as the manifest says")
+            s, h2, b2 = get(entry["url"], {"Accept-Encoding": "br"})
+            check(s == 200 and h2.get("content-encoding") == "br", f"{entry['url']} as br -> {s}")
+
     print("== CORS, HEAD, the image, what is not served")
     s, h2, _ = get(sac, {**ident, "Origin": "http://elsewhere.example"})
     check(h2.get("access-control-allow-origin") == "*", f"Access-Control-Allow-Origin: {h2.get('access-control-allow-origin')}")

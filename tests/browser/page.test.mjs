@@ -449,6 +449,32 @@ test('SAC files are served with CDN headers: cache, ETag/304, ranges/206, br and
   assert.equal((await raw('/i/.hidden')).status, 404);
 });
 
+test('content-addressed copies are served and checked with SubtleCrypto before use, in Chromium', async () => {
+  const r = cli('publish', '--content-addressed', IMAGES);
+  assert.equal(r.status, 0, r.stderr);
+  const { files } = JSON.parse(fs.readFileSync(path.join(IMAGES, 'framewire-manifest.json'), 'utf8'));
+  const entry = files['aurora.png.sac'];
+  await page.goto(`${BASE}/`);
+  const result = await page.evaluate(async ({ url, integrity }) => {
+    const fw = await import('/framewire.js');
+    const bytes = await fw.fetchVerified(`/i/${url}`, integrity);
+    const sac = fw.parseSAC(bytes);
+    let refused = '';
+    try {
+      await fw.fetchVerified('/i/dunes.png.sac', integrity);
+    } catch (e) {
+      refused = e.message;
+    }
+    return { length: bytes.length, width: sac.width, height: sac.height, refused };
+  }, entry);
+  assert.equal(result.length, entry.size);
+  assert.deepEqual([result.width, result.height], [320, 200]);
+  assert.match(result.refused, /the bytes do not match sha256-/);
+  const head = await raw(`/i/${entry.url}`, { 'accept-encoding': 'br' });
+  assert.equal(head.headers['content-encoding'], 'br');
+  assert.equal(head.headers['cache-control'], 'public, max-age=31536000, immutable');
+});
+
 test('the demo folder is what `framewire publish` makes of it', () => {
   const copy = tempDir('fw-publish-');
   for (const f of fs.readdirSync(IMAGES)) fs.copyFileSync(path.join(IMAGES, f), path.join(copy, f));

@@ -274,12 +274,21 @@ fn is_image(name: &str) -> bool {
 }
 
 /// The content type of a name that may be served: an image, or an image's
-/// `.sac` companion.
+/// `.sac` companion (`<image>.sac`, or `<image>.<hash>.sac` as `framewire
+/// publish --content-addressed` names it: 16 lower-case hex digits).
 fn served_type(name: &str) -> Option<&'static str> {
-    match name.strip_suffix(".sac") {
-        Some(image) => image_type(image).map(|_| "application/octet-stream"),
-        None => image_type(name),
-    }
+    let Some(stem) = name.strip_suffix(".sac") else {
+        return image_type(name);
+    };
+    let image = match stem.rsplit_once('.') {
+        Some((image, hash))
+            if hash.len() == 16 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
+        {
+            image
+        }
+        _ => stem,
+    };
+    image_type(image).map(|_| "application/octet-stream")
 }
 
 /// A flat file name of `[A-Za-z0-9._-]`, not hidden: nothing else is served.
@@ -530,6 +539,12 @@ mod tests {
         assert_eq!(served_type("a.png"), Some("image/png"));
         assert_eq!(served_type("a.png.sac"), Some("application/octet-stream"));
         assert_eq!(served_type("a.sac"), None);
+        assert_eq!(
+            served_type("a.png.0123456789abcdef.sac"),
+            Some("application/octet-stream")
+        );
+        assert_eq!(served_type("a.0123456789abcdef.sac"), None);
+        assert_eq!(served_type("a.png.0123456789ABCDEF.sac"), None);
         assert_eq!(served_type("a.png.sac.br"), None);
         assert_eq!(served_type("passwd"), None);
         assert_eq!(served_type("AURORA.PNG"), Some("image/png"));

@@ -481,6 +481,27 @@ fn query_f64(q: &HashMap<String, String>, key: &str) -> Result<Option<f64>, Stri
     }
 }
 
+/// Reads and drops what a refused body still sends (at most [`MAX_BODY`]
+/// more bytes, for at most 5 s) while the 413 goes out, so that a client
+/// still uploading reads the answer instead of a reset (nginx's lingering
+/// close). Nothing is kept.
+fn linger(body: Body) {
+    tokio::spawn(async move {
+        let mut body = body;
+        let mut left = MAX_BODY;
+        let drain = async {
+            while let Some(Ok(frame)) = body.frame().await {
+                let n = frame.data_ref().map_or(0, Bytes::len);
+                left = left.saturating_sub(n);
+                if left == 0 {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
+    });
+}
+
 fn too_large() -> Response {
     (
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -518,7 +539,7 @@ async fn read_body(body: Body, npy: bool) -> Result<Parsed, Response> {
             };
             total = total.saturating_add(chunk.len());
             if total > MAX_BODY {
-                return Err(too_large());
+                return Ok(true);
             }
             // An .npy file starts with byte 0x93, which no JSON text does:
             // accepted whichever of the two types it was sent as.
@@ -535,14 +556,18 @@ async fn read_body(body: Body, npy: bool) -> Result<Parsed, Response> {
                 }
             }
         }
-        Ok(())
+        Ok(false)
     };
     match tokio::time::timeout(BODY_TIMEOUT, read).await {
         Err(_) => {
             return Err((StatusCode::REQUEST_TIMEOUT, "the body took too long\n").into_response())
         }
         Ok(Err(resp)) => return Err(resp),
-        Ok(Ok(())) => {}
+        Ok(Ok(true)) => {
+            linger(body);
+            return Err(too_large());
+        }
+        Ok(Ok(false)) => {}
     }
     if npy {
         return Ok(Parsed::Npy(buf));
@@ -583,6 +608,7 @@ async fn set_array(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        linger(body);
         return too_large();
     }
     // One array at a time: wait here, before the body is read.
