@@ -8,11 +8,24 @@
 # on /i/aurora.png.sac (256 KB) against both, in one run (a benchmark, not a
 # timed test: nothing fails on the figures).
 #
-# Needs: nginx, libnginx-mod-http-brotli-static (and wrk for BENCH=1) from
-# Debian; python3.
+# Needs python3; installs Debian's nginx, libnginx-mod-http-brotli-static (and
+# wrk for BENCH=1) if they are missing. The nginx tested here runs as a child
+# on a free loopback port with its own configuration; the package's own
+# service, if any, is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
+# Debian's nginx and its brotli static module (and wrk for BENCH=1),
+# installed here if missing.
+pkgs=(nginx libnginx-mod-http-brotli-static)
+[ "${BENCH:-0}" = 1 ] && pkgs+=(wrk)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 nginx_bin="${NGINX:-/usr/sbin/nginx}"
 brotli_module=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 [ -x "$nginx_bin" ] || { echo "nginx.sh: $nginx_bin not found (apt-get install nginx libnginx-mod-http-brotli-static)" >&2; exit 1; }
