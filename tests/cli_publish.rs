@@ -328,3 +328,76 @@ fn a_failed_run_keeps_what_was_published() {
         );
     }
 }
+
+fn publish_addressed(dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_framewire"))
+        .args(["publish", "--content-addressed"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn content_addressed_names_and_a_manifest_with_sri_hashes() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let (dir, _, _, other) = folder();
+    let o = publish_addressed(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let photo = fs::read(dir.path().join("photo.png.sac")).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("framewire-manifest.json")).unwrap())
+            .unwrap();
+    let files = manifest["files"].as_object().unwrap();
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["other.jpg.sac", "photo.png.sac"]
+    );
+    let mut expected = vec!["framewire-manifest.json".to_owned()];
+    for (name, bytes) in [("other.jpg", &other), ("photo.png", &photo)] {
+        let digest = sha2::Sha256::digest(bytes);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let entry = &files[&format!("{name}.sac")];
+        let url = format!("{name}.{}.sac", &hex[..16]);
+        assert_eq!(entry["url"], url.as_str());
+        assert_eq!(entry["size"], bytes.len());
+        assert_eq!(entry["sha256"], hex.as_str());
+        let sri = base64::engine::general_purpose::STANDARD.encode(digest);
+        assert_eq!(entry["integrity"], format!("sha256-{sri}").as_str());
+        // The copy and its variants hold the same bytes as the plain name.
+        assert_eq!(&fs::read(dir.path().join(&url)).unwrap(), bytes);
+        let br = fs::read(dir.path().join(format!("{url}.br"))).unwrap();
+        assert_eq!(&brotli_decode(&br), bytes);
+        let gz = fs::read(dir.path().join(format!("{url}.gz"))).unwrap();
+        assert_eq!(&gzip_decode(&gz), bytes);
+        expected.extend([url.clone(), format!("{url}.br"), format!("{url}.gz")]);
+    }
+    for f in expected {
+        assert!(listing(dir.path()).contains(&f), "{f} missing");
+    }
+    // A second run writes nothing, and takes no copy for an input.
+    let before = listing(dir.path());
+    let o = publish_addressed(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("2 .sac file(s) published; 0 file(s) written"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert_eq!(listing(dir.path()), before);
+    // New bytes under the plain name: a new copy; the old one stays.
+    fs::write(
+        dir.path().join("other.jpg.sac"),
+        sac_bytes(&[1; 4], &[2; 4], 2, 2),
+    )
+    .unwrap();
+    let old_url = files["other.jpg.sac"]["url"].as_str().unwrap().to_owned();
+    assert_eq!(publish_addressed(dir.path()).status.code(), Some(0));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("framewire-manifest.json")).unwrap())
+            .unwrap();
+    let new_url = manifest["files"]["other.jpg.sac"]["url"].as_str().unwrap();
+    assert_ne!(new_url, old_url);
+    assert!(dir.path().join(new_url).is_file());
+    assert!(dir.path().join(&old_url).is_file());
+}

@@ -6,12 +6,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import * as fw from '../../examples/demo/static/framewire.js';
 import { bad as badCases, good as goodCases, writeCorpus } from './corpus.mjs';
-import { compare, goldenFiles, rustTruth, summarize, tempDir } from './lib.mjs';
+import { cli, compare, goldenFiles, rustTruth, summarize, tempDir } from './lib.mjs';
 
 const corpusDir = tempDir('fw-corpus-');
 writeCorpus(corpusDir);
@@ -210,4 +211,32 @@ test('readFrames never sizes a buffer from an unvalidated length', async () => {
   const before = process.memoryUsage().arrayBuffers;
   await assert.rejects(collect([claim]), /^FramewireError: at stream offset 0: truncated input: the frame needs 85899346\d\d bytes but the input ends after 58$/);
   assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024);
+});
+
+test('verifyIntegrity checks the SRI hashes of `framewire publish --content-addressed` (SubtleCrypto, Node)', async () => {
+  const dir = tempDir('fw-addressed-');
+  const sample = fs.readFileSync(path.join('tests', 'golden', 'sample.sac'));
+  fs.writeFileSync(path.join(dir, 'photo.png.sac'), sample);
+  const r = cli('publish', '--content-addressed', dir);
+  assert.equal(r.status, 0, r.stderr);
+  const { files } = JSON.parse(fs.readFileSync(path.join(dir, 'framewire-manifest.json'), 'utf8'));
+  const entry = files['photo.png.sac'];
+  const hex = crypto.createHash('sha256').update(sample).digest('hex');
+  assert.equal(entry.sha256, hex);
+  assert.equal(entry.url, `photo.png.${hex.slice(0, 16)}.sac`);
+  const bytes = fs.readFileSync(path.join(dir, entry.url));
+  assert.deepEqual(bytes, sample);
+  assert.equal(await fw.verifyIntegrity(bytes, entry.integrity), true);
+  assert.equal(await fw.verifyIntegrity(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), entry.integrity), true);
+  // Any other byte, or a missing one, fails.
+  const tampered = Uint8Array.from(bytes);
+  tampered[30] ^= 1;
+  assert.equal(await fw.verifyIntegrity(tampered, entry.integrity), false);
+  assert.equal(await fw.verifyIntegrity(bytes.subarray(1), entry.integrity), false);
+  // SRI lists: any hash may match; unknown algorithms alone are refused.
+  assert.equal(await fw.verifyIntegrity(bytes, `sha512-AAAA ${entry.integrity}`), true);
+  const sha384 = crypto.createHash('sha384').update(sample).digest('base64');
+  assert.equal(await fw.verifyIntegrity(bytes, `sha384-${sha384}`), true);
+  await assert.rejects(fw.verifyIntegrity(bytes, 'md5-AAAA'), TypeError);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

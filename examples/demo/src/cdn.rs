@@ -1,82 +1,224 @@
 //! `/i/<name>`: a folder of images and their `.sac` companions, served the
 //! way SAC v1 asks a CDN origin to serve them.
 //!
+//! - only image files (`.png`, `.jpg`, `.jpeg`, `.gif`, `.webp`) and their
+//!   `<image>.sac` companions, regular files only, not following symbolic
+//!   links out of the folder (unless `--follow-symlinks`);
 //! - `Cache-Control: public, max-age=31536000, immutable`;
-//! - a strong `ETag` per representation (SHA-256 of the bytes sent, cached by
-//!   path, size and mtime), `If-None-Match` answered with `304`;
-//! - byte ranges (`206`, `Content-Range`), with `If-Range` honoured;
+//! - a strong `ETag` per representation (the first 128 bits of the SHA-256
+//!   of its bytes), computed once per file version: the cache is keyed on
+//!   device, inode, size, mtime and ctime, so any change to the bytes gives a
+//!   new tag; concurrent first requests share one computation, which reads
+//!   through a fixed buffer;
+//! - `If-Match` (412), `If-Unmodified-Since`, `If-None-Match` (304, lists
+//!   with malformed members), `If-Modified-Since`, in RFC 9110's order;
+//! - one byte range (`206`, `Content-Range`; `416` when unsatisfiable), with
+//!   `If-Range`; several ranges or another unit get the whole file (`200`);
 //! - precompressed `<name>.br` / `<name>.gz` chosen by `Accept-Encoding`,
 //!   with `Vary: Accept-Encoding`;
-//! - `Last-Modified` / `If-Modified-Since` (when no `If-None-Match` is sent);
 //! - CORS for any origin (GET, HEAD), exposing the headers above.
 //!
-//! tower-http's `ServeFile` does the file work (ranges, precompressed
-//! variants, Last-Modified); this module adds what it lacks: ETags and their
-//! conditionals, `If-Range`, and the cache headers.
+//! Files up to [`SMALL`] bytes are kept in memory (at most [`CACHE_BYTES`] in
+//! all) and served without opening them again while their version stands;
+//! larger ones are streamed. Metadata is read on the async worker, as nginx
+//! does: `lstat` on a local folder does not wait on anything that matters.
 
 use std::collections::HashMap;
+use std::io::Read as _;
+use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use sha2::{Digest, Sha256};
-use tower::ServiceExt;
+use tokio::sync::OnceCell;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::services::ServeFile;
+
+use crate::ranges::{self, Ranged};
 
 /// What `/i/*` responses carry: the files never change under their name.
 pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+/// Files up to this size are held in memory once read.
+pub const SMALL: u64 = 1024 * 1024;
+/// The most bytes of small files held at once.
+pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// The most files whose tags are remembered.
+const CACHE_FILES: usize = 4096;
+/// The buffer a large file is hashed and streamed through.
+const CHUNK: usize = 64 * 1024;
 
-/// A cached ETag: the file's size and mtime when it was computed, and the tag.
-type CachedTag = (u64, Option<SystemTime>, String);
+/// Identifies one version of a file: any write changes ctime (and a
+/// replacement changes the inode), so a new version gets a new key.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Version {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
 
-/// The image folder and its ETag cache.
+impl Version {
+    fn of(m: &std::fs::Metadata) -> Version {
+        Version {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        }
+    }
+}
+
+/// A file version's tag, and its bytes if it is small.
+#[derive(Clone)]
+struct Loaded {
+    etag: HeaderValue,
+    bytes: Option<Bytes>,
+}
+
+type Slot = Arc<OnceCell<Option<Loaded>>>;
+
+/// The image folder and its cache.
 pub struct Cdn {
     root: PathBuf,
-    etags: Mutex<HashMap<PathBuf, CachedTag>>,
+    follow_symlinks: bool,
+    cache: Mutex<HashMap<PathBuf, (Version, Slot)>>,
+}
+
+/// A file that may be served: its path, metadata and version.
+struct Found {
+    path: PathBuf,
+    meta: std::fs::Metadata,
+    version: Version,
+}
+
+/// Opens `path` for reading without blocking on a FIFO, and checks that
+/// what was opened is the regular file of `version`.
+fn open_version(path: &Path, version: Version) -> std::io::Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || Version::of(&meta) != version {
+        return Err(std::io::Error::other("the file changed"));
+    }
+    Ok(file)
+}
+
+fn hex_tag(digest: &[u8]) -> HeaderValue {
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    HeaderValue::from_str(&format!("\"{hex}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+/// Reads (small) or hashes (large) one file version, with a fixed buffer.
+fn load(path: &Path, version: Version) -> Option<Loaded> {
+    let mut file = open_version(path, version).ok()?;
+    let mut hasher = Sha256::new();
+    let bytes = if version.size <= SMALL {
+        let mut buf = Vec::with_capacity(usize::try_from(version.size).ok()?);
+        (&mut file).take(version.size).read_to_end(&mut buf).ok()?;
+        hasher.update(&buf);
+        Some(Bytes::from(buf))
+    } else {
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = file.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(buf.get(..n)?);
+        }
+        None
+    };
+    // Changed while it was read: no tag for a mixture of two versions.
+    if Version::of(&file.metadata().ok()?) != version
+        || std::fs::metadata(path).ok().map(|m| Version::of(&m)) != Some(version)
+    {
+        return None;
+    }
+    Some(Loaded {
+        etag: hex_tag(&hasher.finalize()),
+        bytes,
+    })
 }
 
 impl Cdn {
-    pub fn new(root: PathBuf) -> Cdn {
-        Cdn {
-            root,
-            etags: Mutex::new(HashMap::new()),
-        }
+    pub fn new(root: &Path, follow_symlinks: bool) -> std::io::Result<Cdn> {
+        Ok(Cdn {
+            root: std::fs::canonicalize(root)?,
+            follow_symlinks,
+            cache: Mutex::new(HashMap::new()),
+        })
     }
 
-    /// The strong ETag of the file at `path`: the first 128 bits of its
-    /// SHA-256, recomputed only when its size or mtime changes.
-    async fn etag(self: &Arc<Self>, path: PathBuf) -> Option<String> {
-        let meta = tokio::fs::metadata(&path).await.ok()?;
-        let (len, mtime) = (meta.len(), meta.modified().ok());
-        {
-            let cache = self.etags.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some((l, m, tag)) = cache.get(&path) {
-                if *l == len && *m == mtime {
-                    return Some(tag.clone());
+    /// `<root>/<name>` if it may be served: a regular file, reached through
+    /// no symbolic link out of the folder (unless allowed).
+    fn find(&self, name: &str) -> Option<Found> {
+        let path = self.root.join(name);
+        let lmeta = std::fs::symlink_metadata(&path).ok()?;
+        let meta = if lmeta.file_type().is_symlink() {
+            if !self.follow_symlinks {
+                let real = std::fs::canonicalize(&path).ok()?;
+                if !real.starts_with(&self.root) {
+                    return None;
                 }
             }
+            std::fs::metadata(&path).ok()?
+        } else {
+            lmeta
+        };
+        if !meta.is_file() {
+            return None;
         }
-        let p = path.clone();
-        let tag = tokio::task::spawn_blocking(move || -> Option<String> {
-            let bytes = std::fs::read(&p).ok()?;
-            let digest = Sha256::digest(&bytes);
-            let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-            Some(format!("\"{hex}\""))
+        let version = Version::of(&meta);
+        Some(Found {
+            path,
+            meta,
+            version,
+        })
+    }
+
+    /// The tag (and small bytes) of `found`, computed once per version.
+    async fn loaded(&self, found: &Found) -> Option<Loaded> {
+        let slot = {
+            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            match cache.get(&found.path) {
+                Some((v, slot)) if *v == found.version => slot.clone(),
+                _ => {
+                    if cache.len() >= CACHE_FILES || self.cached_bytes(&cache) >= CACHE_BYTES {
+                        cache.clear();
+                    }
+                    let slot = Slot::default();
+                    cache.insert(found.path.clone(), (found.version, slot.clone()));
+                    slot
+                }
+            }
+        };
+        let (path, version) = (found.path.clone(), found.version);
+        slot.get_or_init(|| async move {
+            tokio::task::spawn_blocking(move || load(&path, version))
+                .await
+                .ok()
+                .flatten()
         })
         .await
-        .ok()??;
-        self.etags
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(path, (len, mtime, tag.clone()));
-        Some(tag)
+        .clone()
+    }
+
+    fn cached_bytes(&self, cache: &HashMap<PathBuf, (Version, Slot)>) -> usize {
+        cache
+            .values()
+            .filter_map(|(_, s)| s.get().and_then(Option::as_ref))
+            .filter_map(|l| l.bytes.as_ref().map(Bytes::len))
+            .sum()
     }
 
     /// The images in the folder, as JSON: `[{"name", "url", "sac"}]`.
@@ -85,7 +227,7 @@ impl Cdn {
             .map(|rd| {
                 rd.filter_map(Result::ok)
                     .filter_map(|e| e.file_name().into_string().ok())
-                    .filter(|n| safe_name(n) && is_image(n))
+                    .filter(|n| safe_name(n) && is_image(n) && self.find(n).is_some())
                     .collect()
             })
             .unwrap_or_default();
@@ -106,11 +248,47 @@ impl Cdn {
     }
 }
 
-fn is_image(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [".png", ".jpg", ".jpeg", ".gif", ".webp"]
+const IMAGE_TYPES: [(&str, &str); 5] = [
+    (".png", "image/png"),
+    (".jpg", "image/jpeg"),
+    (".jpeg", "image/jpeg"),
+    (".gif", "image/gif"),
+    (".webp", "image/webp"),
+];
+
+/// The content type of an image name (by its extension, in any case).
+fn image_type(name: &str) -> Option<&'static str> {
+    IMAGE_TYPES
         .iter()
-        .any(|ext| lower.ends_with(ext))
+        .find(|(ext, _)| {
+            name.len() > ext.len()
+                && name
+                    .get(name.len() - ext.len()..)
+                    .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+        })
+        .map(|(_, t)| *t)
+}
+
+fn is_image(name: &str) -> bool {
+    image_type(name).is_some()
+}
+
+/// The content type of a name that may be served: an image, or an image's
+/// `.sac` companion (`<image>.sac`, or `<image>.<hash>.sac` as `framewire
+/// publish --content-addressed` names it: 16 lower-case hex digits).
+fn served_type(name: &str) -> Option<&'static str> {
+    let Some(stem) = name.strip_suffix(".sac") else {
+        return image_type(name);
+    };
+    let image = match stem.rsplit_once('.') {
+        Some((image, hash))
+            if hash.len() == 16 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
+        {
+            image
+        }
+        _ => stem,
+    };
+    image_type(image).map(|_| "application/octet-stream")
 }
 
 /// A flat file name of `[A-Za-z0-9._-]`, not hidden: nothing else is served.
@@ -137,9 +315,9 @@ pub fn routes(cdn: Arc<Cdn>) -> Router {
             header::ACCEPT_RANGES,
             header::LAST_MODIFIED,
         ])
-        .max_age(std::time::Duration::from_secs(86400));
+        .max_age(Duration::from_secs(86400));
     Router::new()
-        .route("/i/{name}", get(serve))
+        .route("/i/{*name}", get(serve))
         .route(
             "/api/images",
             get(|State(cdn): State<Arc<Cdn>>| async move {
@@ -150,55 +328,26 @@ pub fn routes(cdn: Arc<Cdn>) -> Router {
         .with_state(cdn)
 }
 
-/// The entity tags of an `If-None-Match` / `If-Range` value (`*` is `["*"]`).
-fn entity_tags(value: &str) -> Vec<&str> {
-    let mut tags = Vec::new();
-    let mut rest = value.trim();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('*') {
-            tags.push("*");
-            rest = r;
-        } else {
-            let start = rest.len() - rest.trim_start_matches("W/").len();
-            let body = &rest[start..];
-            let Some(inner) = body.strip_prefix('"') else {
-                break;
-            };
-            let Some(close) = inner.find('"') else {
-                break;
-            };
-            let end = start + close + 2;
-            tags.push(&rest[..end]);
-            rest = &rest[end..];
-        }
-        rest = rest.trim_start().trim_start_matches(',').trim_start();
-    }
-    tags
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
 }
 
-/// Weak comparison (If-None-Match): equal once any `W/` is dropped.
-fn weak_match(header: &str, etag: &str) -> bool {
-    entity_tags(header)
-        .iter()
-        .any(|t| *t == "*" || t.trim_start_matches("W/") == etag)
+fn not_found() -> Response {
+    plain(StatusCode::NOT_FOUND, "not found\n")
 }
 
-/// Strong comparison (If-Range): a strong tag, byte-equal.
-fn strong_match(header: &str, etag: &str) -> bool {
-    matches!(entity_tags(header).as_slice(), [t] if *t == etag)
+fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// A copy of `req`'s method, URI and headers, with an empty body.
-fn copy_request(parts: &axum::http::request::Parts, headers: HeaderMap) -> Request {
-    let mut req = Request::new(Body::empty());
-    *req.method_mut() = parts.method.clone();
-    *req.uri_mut() = parts.uri.clone();
-    *req.headers_mut() = headers;
-    req
-}
-
-fn serve_file(path: &Path) -> ServeFile {
-    ServeFile::new(path).precompressed_br().precompressed_gzip()
+fn seconds(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 async fn serve(
@@ -206,101 +355,199 @@ async fn serve(
     UrlPath(name): UrlPath<String>,
     req: Request,
 ) -> Response {
-    if !safe_name(&name) {
-        return (StatusCode::NOT_FOUND, "not found\n").into_response();
-    }
-    let path = cdn.root.join(&name);
-    let (parts, _body) = req.into_parts();
-
-    // 1. Which representation would be sent? A HEAD with the same
-    //    Accept-Encoding and nothing else tells (metadata only).
-    let mut probe_headers = HeaderMap::new();
-    if let Some(ae) = parts.headers.get(header::ACCEPT_ENCODING) {
-        probe_headers.insert(header::ACCEPT_ENCODING, ae.clone());
-    }
-    let mut probe = copy_request(&parts, probe_headers);
-    *probe.method_mut() = Method::HEAD;
-    let Ok(probe) = serve_file(&path).oneshot(probe).await;
-    if probe.status() != StatusCode::OK {
-        let Ok(resp) = serve_file(&path)
-            .oneshot(copy_request(&parts, parts.headers.clone()))
-            .await;
-        return resp.map(Body::new);
-    }
-    let suffix = match probe
-        .headers()
-        .get(header::CONTENT_ENCODING)
-        .map(HeaderValue::as_bytes)
-    {
-        Some(b"br") => ".br",
-        Some(b"gzip") => ".gz",
-        _ => "",
+    let Some(content_type) = served_type(&name).filter(|_| safe_name(&name)) else {
+        return not_found();
     };
-    let mut file = path.clone().into_os_string();
-    file.push(suffix);
-    let etag = cdn.etag(PathBuf::from(file)).await;
-    let last_modified = probe.headers().get(header::LAST_MODIFIED).cloned();
+    let head = req.method() == Method::HEAD;
+    let headers = req.headers();
 
-    let cache_headers = |h: &mut HeaderMap| {
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(CACHE_CONTROL),
+    // 1. The representation: br, then gzip, when accepted and present.
+    let ae = text(headers, header::ACCEPT_ENCODING).unwrap_or("");
+    let mut chosen = None;
+    for (coding, suffix) in [("br", ".br"), ("gzip", ".gz")] {
+        if ranges::accepts(ae, coding) {
+            if let Some(found) = cdn.find(&format!("{name}{suffix}")) {
+                chosen = Some((Some(coding), found));
+                break;
+            }
+        }
+    }
+    let (coding, found) = match chosen {
+        Some(c) => c,
+        None => match cdn.find(&name) {
+            Some(found) => (None, found),
+            None => return not_found(),
+        },
+    };
+    let Some(loaded) = cdn.loaded(&found).await else {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the file is changing; try again\n",
         );
-        h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
-        if let Some(tag) = etag.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
-            h.insert(header::ETAG, tag);
+    };
+    let len = found.version.size;
+    let etag = loaded.etag.to_str().unwrap_or("");
+    let mtime = found.meta.modified().ok();
+    let last_modified = mtime.map(httpdate::fmt_http_date);
+
+    let mut out = HeaderMap::new();
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    out.insert(header::ETAG, loaded.etag.clone());
+    if let Some(lm) = last_modified
+        .as_deref()
+        .and_then(|s| HeaderValue::from_str(s).ok())
+    {
+        out.insert(header::LAST_MODIFIED, lm);
+    }
+    let date = |name| text(headers, name).and_then(|v| httpdate::parse_http_date(v).ok());
+
+    // 2. Preconditions, in RFC 9110 13.2.2's order.
+    if let Some(im) = text(headers, header::IF_MATCH) {
+        if !ranges::any_match(im, etag) {
+            return plain(StatusCode::PRECONDITION_FAILED, "precondition failed\n");
+        }
+    } else if let (Some(ius), Some(m)) = (date(header::IF_UNMODIFIED_SINCE), mtime) {
+        if seconds(m) > seconds(ius) {
+            return plain(StatusCode::PRECONDITION_FAILED, "precondition failed\n");
+        }
+    }
+    let not_modified = match text(headers, header::IF_NONE_MATCH) {
+        Some(inm) => ranges::none_match(inm, etag),
+        None => match (date(header::IF_MODIFIED_SINCE), mtime) {
+            (Some(ims), Some(m)) => seconds(m) <= seconds(ims),
+            _ => false,
+        },
+    };
+    if not_modified {
+        let mut resp = StatusCode::NOT_MODIFIED.into_response();
+        *resp.headers_mut() = out;
+        return resp;
+    }
+
+    // 3. The range, if If-Range (when sent) still holds.
+    let mut wanted = text(headers, header::RANGE).map_or(Ranged::Full, |r| ranges::range(r, len));
+    if let Some(ir) = text(headers, header::IF_RANGE).map(str::trim) {
+        let holds = if ir.starts_with('"') || ir.starts_with("W/") {
+            !ir.starts_with("W/") && ir == etag
+        } else {
+            last_modified.as_deref() == Some(ir)
+        };
+        if !holds {
+            wanted = Ranged::Full;
+        }
+    }
+    let (status, start, end) = match wanted {
+        Ranged::Full => (StatusCode::OK, 0, len.saturating_sub(1)),
+        Ranged::Part(a, b) => (StatusCode::PARTIAL_CONTENT, a, b),
+        Ranged::Unsatisfiable => {
+            // No Content-Encoding: the 416 body is not the br variant.
+            let mut resp = plain(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable\n");
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                resp.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            resp.headers_mut()
+                .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+            return resp;
         }
     };
+    let count = if len == 0 { 0 } else { end - start + 1 };
 
-    let mut headers = parts.headers.clone();
-    if let Some(tag) = etag.as_deref() {
-        // 2. If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2).
-        if let Some(inm) = headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-        {
-            if weak_match(inm, tag) {
-                let mut resp = StatusCode::NOT_MODIFIED.into_response();
-                cache_headers(resp.headers_mut());
-                if let Some(lm) = last_modified {
-                    resp.headers_mut().insert(header::LAST_MODIFIED, lm);
-                }
-                return resp;
-            }
-            headers.remove(header::IF_MODIFIED_SINCE);
-        }
-        // 3. If-Range: the range only if the validator still matches.
-        if let Some(ir) = headers.remove(header::IF_RANGE) {
-            let ir = ir.to_str().unwrap_or("");
-            let still = if ir.trim_start().starts_with('"') || ir.trim_start().starts_with("W/") {
-                strong_match(ir, tag)
-            } else {
-                last_modified
-                    .as_ref()
-                    .is_some_and(|lm| lm.as_bytes() == ir.trim().as_bytes())
-            };
-            if !still {
-                headers.remove(header::RANGE);
-            }
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    out.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Some(c) = coding {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+    }
+    if status == StatusCode::PARTIAL_CONTENT {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
+            out.insert(header::CONTENT_RANGE, v);
         }
     }
+    out.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
 
-    // 4. The file itself (ranges, encodings, Last-Modified).
-    let Ok(resp) = serve_file(&path)
-        .oneshot(copy_request(&parts, headers))
-        .await;
-    let mut resp = resp.map(Body::new);
-    if matches!(
-        resp.status(),
-        StatusCode::OK | StatusCode::PARTIAL_CONTENT | StatusCode::NOT_MODIFIED
-    ) {
-        cache_headers(resp.headers_mut());
-        if name.ends_with(".sac") {
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
+    // 4. The bytes: from memory, or streamed from the file.
+    let body = if head || count == 0 {
+        Body::empty()
+    } else if let Some(bytes) = &loaded.bytes {
+        let (a, b) = (
+            usize::try_from(start).unwrap_or(0),
+            usize::try_from(end).unwrap_or(0),
+        );
+        Body::from(bytes.slice(a..=b.min(bytes.len().saturating_sub(1))))
+    } else {
+        match stream_file(found.path.clone(), found.version, start, count).await {
+            Some(body) => body,
+            None => {
+                return plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the file is changing; try again\n",
+                )
+            }
         }
-    }
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    *resp.headers_mut() = out;
     resp
+}
+
+/// `count` bytes of the file version from `start`, read in [`CHUNK`]s.
+async fn stream_file(path: PathBuf, version: Version, start: u64, count: u64) -> Option<Body> {
+    use std::io::{Seek as _, SeekFrom};
+    let file = tokio::task::spawn_blocking(move || -> Option<std::fs::File> {
+        let mut f = open_version(&path, version).ok()?;
+        f.seek(SeekFrom::Start(start)).ok()?;
+        Some(f)
+    })
+    .await
+    .ok()??;
+    let file = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(file), count);
+    let stream = tokio_util_stream(file);
+    Some(Body::from_stream(stream))
+}
+
+/// A reader as a stream of [`CHUNK`]-sized `Bytes`.
+fn tokio_util_stream<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
+    reader: R,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send {
+    futures_util::stream::unfold(reader, |mut r| async move {
+        let mut buf = vec![0u8; CHUNK];
+        match tokio::io::AsyncReadExt::read(&mut r, &mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(Bytes::from(buf)), r))
+            }
+            Err(e) => Some((Err(e), r)),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn served_names() {
+        assert_eq!(served_type("a.png"), Some("image/png"));
+        assert_eq!(served_type("a.png.sac"), Some("application/octet-stream"));
+        assert_eq!(served_type("a.sac"), None);
+        assert_eq!(
+            served_type("a.png.0123456789abcdef.sac"),
+            Some("application/octet-stream")
+        );
+        assert_eq!(served_type("a.0123456789abcdef.sac"), None);
+        assert_eq!(served_type("a.png.0123456789ABCDEF.sac"), None);
+        assert_eq!(served_type("a.png.sac.br"), None);
+        assert_eq!(served_type("passwd"), None);
+        assert_eq!(served_type("AURORA.PNG"), Some("image/png"));
+        assert_eq!(served_type(".png"), None);
+    }
 }

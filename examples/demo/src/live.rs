@@ -10,7 +10,14 @@
 //!
 //! `GET /stream?n=N` is a plain HTTP body of N frames back to back (VCBN
 //! frames of the animation, with a SAC frame every fifth), sent in small
-//! pieces over about a second: input for `framewire.js`'s `readFrames`.
+//! pieces over about a second: input for `framewire.js`'s `readFrames`. Each
+//! frame is made when its turn comes, so a stream holds one frame at a time.
+//!
+//! What a client can make the server hold is bounded: WebSocket messages
+//! and frames of at most [`MAX_WS_MESSAGE`] bytes, at most [`MAX_SOCKETS`]
+//! WebSocket connections, request bodies of at most [`MAX_BODY`] bytes
+//! (413 beyond) read within [`BODY_TIMEOUT`], and [`PARSE_SLOTS`] arrays
+//! parsed at a time, each straight into one flat buffer (`jsonarray.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -19,13 +26,16 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use framewire::quant::{nan_min_max_f64, Samples};
 use framewire::vcbn::{self, Dtype, Params};
-use tokio::sync::watch;
+use http_body_util::BodyExt as _;
+use tokio::sync::{watch, Semaphore};
+
+use crate::jsonarray;
 
 /// Rows and columns of the animated pattern.
 pub const ANIM_SHAPE: [usize; 2] = [144, 256];
@@ -35,6 +45,18 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
 /// The most values an array may have (4096 x 4096).
 pub const MAX_ELEMENTS: u64 = 4096 * 4096;
+/// The largest WebSocket message (and frame) a client may send: the server
+/// reads only the short text message `resend`.
+pub const MAX_WS_MESSAGE: usize = 1024;
+/// The most WebSocket connections at once (beyond: 503).
+pub const MAX_SOCKETS: usize = 128;
+/// How many `/set_array` bodies are parsed at once; the others wait their
+/// turn before their body is read.
+pub const PARSE_SLOTS: usize = 1;
+/// The time a `/set_array` body may take to arrive (beyond: 408).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most frames `/stream?n=` sends.
+pub const MAX_STREAM_FRAMES: usize = 300;
 
 /// One encoded frame.
 #[derive(Clone)]
@@ -57,6 +79,8 @@ pub struct Live {
     /// Held while a frame is published, so a posted array is never
     /// overwritten by an animation frame encoded just before it.
     mode: Mutex<Mode>,
+    sockets: Arc<Semaphore>,
+    parsing: Arc<Semaphore>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -120,6 +144,8 @@ impl Live {
         let live = Arc::new(Live {
             frames,
             mode: Mutex::new(Mode::Animated),
+            sockets: Arc::new(Semaphore::new(MAX_SOCKETS)),
+            parsing: Arc::new(Semaphore::new(PARSE_SLOTS)),
         });
         tokio::spawn(animate(live.clone()));
         live
@@ -200,7 +226,21 @@ fn bad_request(reason: impl std::fmt::Display) -> Response {
 }
 
 async fn ws(State(live): State<Arc<Live>>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.on_upgrade(move |socket| connection(socket, live))
+    let Ok(permit) = live.sockets.clone().try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many WebSocket connections\n",
+        )
+            .into_response();
+    };
+    upgrade
+        .max_message_size(MAX_WS_MESSAGE)
+        .max_frame_size(MAX_WS_MESSAGE)
+        .read_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| async move {
+            connection(socket, live).await;
+            drop(permit);
+        })
 }
 
 async fn connection(mut socket: WebSocket, live: Arc<Live>) {
@@ -236,7 +276,38 @@ async fn connection(mut socket: WebSocket, live: Arc<Live>) {
     }
 }
 
-async fn resume(State(live): State<Arc<Live>>) -> Response {
+/// The request's media type if it is one of `allowed` (or absent, when
+/// `none_ok`); `None` calls for a 415.
+fn content_type(headers: &HeaderMap, allowed: &[&str], none_ok: bool) -> Option<String> {
+    let Some(v) = headers.get(header::CONTENT_TYPE) else {
+        return none_ok.then(String::new);
+    };
+    let essence = v
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    allowed.contains(&essence.as_str()).then_some(essence)
+}
+
+fn unsupported(allowed: &[&str]) -> Response {
+    (
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("send Content-Type: {}\n", allowed.join(" or ")),
+    )
+        .into_response()
+}
+
+async fn resume(State(live): State<Arc<Live>>, headers: HeaderMap) -> Response {
+    // No body is read: none, or JSON (never a form or text/plain, which
+    // another site's page could send without asking).
+    if content_type(&headers, &["application/json"], true).is_none() {
+        return unsupported(&["application/json"]);
+    }
     *lock(&live.mode) = Mode::Animated;
     json(StatusCode::OK, live.state_json())
 }
@@ -282,30 +353,6 @@ fn check_size(h: u64, w: u64) -> Result<[usize; 2], String> {
     }
 }
 
-/// A JSON 2-D list of numbers (`null` stands for NaN, as NumPy reads `None`).
-fn parse_json(body: &[u8]) -> Result<Array, String> {
-    let rows: Vec<Vec<Option<f64>>> = serde_json::from_slice(body)
-        .map_err(|e| format!("body is not a JSON 2-D list of numbers: {e}"))?;
-    let h = rows.len();
-    let w = rows.first().map_or(0, Vec::len);
-    if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != w) {
-        return Err(format!(
-            "ragged rows: row {i} has {} values but row 0 has {w}",
-            row.len()
-        ));
-    }
-    let shape = check_size(h as u64, w as u64)?;
-    let values = rows
-        .into_iter()
-        .flatten()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect();
-    Ok(Array {
-        shape,
-        values: Values::F64(values),
-    })
-}
-
 /// A 2-D `.npy` array of floats or integers.
 fn parse_npy(body: &[u8]) -> Result<Array, String> {
     use npyz::{NpyFile, Order, TypeChar};
@@ -315,6 +362,20 @@ fn parse_npy(body: &[u8]) -> Result<Array, String> {
         return Err(format!("the .npy array must be 2-D, found shape {shape:?}"));
     };
     let dims = check_size(h, w)?;
+    // Exactly the data the header announces: no more (npyz stops reading
+    // after the last value) and no less.
+    if let npyz::DType::Plain(t) = npy.dtype() {
+        let data = h.checked_mul(w).and_then(|n| n.checked_mul(t.size_field()));
+        let have = npy_data_len(body);
+        if let (Some(data), Some(have)) = (data, have) {
+            if have > data {
+                return Err(format!(
+                    "bad .npy file: {} bytes after the {data} bytes of data its header announces",
+                    have - data
+                ));
+            }
+        }
+    }
     let fortran = npy.order() == Order::Fortran;
     let descr = npy.dtype().descr();
     let (kind, size) = match npy.dtype() {
@@ -371,6 +432,27 @@ fn parse_npy(body: &[u8]) -> Result<Array, String> {
     Ok(array)
 }
 
+/// The bytes after an `.npy` file's header (versions 1 to 3).
+fn npy_data_len(body: &[u8]) -> Option<u64> {
+    let major = *body.get(6)?;
+    let (len, at) = match major {
+        1 => (
+            u64::from(u16::from_le_bytes([*body.get(8)?, *body.get(9)?])),
+            10u64,
+        ),
+        _ => (
+            u64::from(u32::from_le_bytes([
+                *body.get(8)?,
+                *body.get(9)?,
+                *body.get(10)?,
+                *body.get(11)?,
+            ])),
+            12u64,
+        ),
+    };
+    (body.len() as u64).checked_sub(at + len)
+}
+
 fn ints<T: Into<f64>>(v: Vec<T>) -> Values {
     Values::F64(v.into_iter().map(Into::into).collect())
 }
@@ -399,28 +481,156 @@ fn query_f64(q: &HashMap<String, String>, key: &str) -> Result<Option<f64>, Stri
     }
 }
 
+/// Reads and drops what a refused body still sends (at most [`MAX_BODY`]
+/// more bytes, for at most 5 s) while the 413 goes out, so that a client
+/// still uploading reads the answer instead of a reset (nginx's lingering
+/// close). Nothing is kept.
+fn linger(body: Body) {
+    tokio::spawn(async move {
+        let mut body = body;
+        let mut left = MAX_BODY;
+        let drain = async {
+            while let Some(Ok(frame)) = body.frame().await {
+                let n = frame.data_ref().map_or(0, Bytes::len);
+                left = left.saturating_sub(n);
+                if left == 0 {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
+    });
+}
+
+fn too_large() -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!(
+            "body too large (the limit is {} MiB)\n",
+            MAX_BODY / (1024 * 1024)
+        ),
+    )
+        .into_response()
+}
+
+/// What a `/set_array` body became, or the response that refuses it.
+enum Parsed {
+    Json(Result<Array, String>),
+    Npy(Vec<u8>),
+}
+
+/// Reads the body chunk by chunk: JSON into the flat parser, `.npy` into
+/// one buffer (the format needs its header before its data).
+async fn read_body(body: Body, npy: bool) -> Result<Parsed, Response> {
+    let mut body = body;
+    let mut npy = npy;
+    let mut total = 0usize;
+    let mut parser = jsonarray::Parser::new(MAX_ELEMENTS);
+    let mut buf = Vec::new();
+    let mut error = None;
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(bad_request("the body could not be read"));
+            };
+            let Ok(chunk) = frame.into_data() else {
+                continue;
+            };
+            total = total.saturating_add(chunk.len());
+            if total > MAX_BODY {
+                return Ok(true);
+            }
+            // An .npy file starts with byte 0x93, which no JSON text does:
+            // accepted whichever of the two types it was sent as.
+            if total == chunk.len() && chunk.first() == Some(&0x93) {
+                npy = true;
+            }
+            if npy {
+                buf.extend_from_slice(&chunk);
+            } else if error.is_none() {
+                // After an error the rest is read (and dropped) so that the
+                // client gets the reason, not a reset.
+                if let Err(e) = parser.feed(&chunk) {
+                    error = Some(e);
+                }
+            }
+        }
+        Ok(false)
+    };
+    match tokio::time::timeout(BODY_TIMEOUT, read).await {
+        Err(_) => {
+            return Err((StatusCode::REQUEST_TIMEOUT, "the body took too long\n").into_response())
+        }
+        Ok(Err(resp)) => return Err(resp),
+        Ok(Ok(true)) => {
+            linger(body);
+            return Err(too_large());
+        }
+        Ok(Ok(false)) => {}
+    }
+    if npy {
+        return Ok(Parsed::Npy(buf));
+    }
+    if error.is_none() && parser.is_blank() {
+        return Err(bad_request(
+            "empty body: send a JSON 2-D list of numbers or a .npy file",
+        ));
+    }
+    let result = match error {
+        Some(e) => Err(e),
+        None => parser.finish().and_then(|((h, w), values)| {
+            check_size(h as u64, w as u64).map(|shape| Array {
+                shape,
+                values: Values::F64(values),
+            })
+        }),
+    };
+    Ok(Parsed::Json(result))
+}
+
 async fn set_array(
     State(live): State<Arc<Live>>,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            return bad_request(format_args!(
-                "body too large or unreadable (the limit is {} MiB)",
-                MAX_BODY / (1024 * 1024)
-            ))
-        }
+    const TYPES: [&str; 3] = [
+        "application/json",
+        "application/octet-stream",
+        "application/x-npy",
+    ];
+    let Some(kind) = content_type(&headers, &TYPES, false) else {
+        return unsupported(&TYPES);
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        linger(body);
+        return too_large();
+    }
+    // One array at a time: wait here, before the body is read.
+    let Ok(_slot) = live.parsing.clone().acquire_owned().await else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    };
+    let parsed = match read_body(body, kind != "application/json").await {
+        Ok(p) => p,
+        Err(resp) => return resp,
     };
     let result = tokio::task::spawn_blocking(move || -> Result<(Bytes, String), String> {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Err("empty body: send a JSON 2-D list of numbers or a .npy file".to_owned());
-        }
-        let array = if body.starts_with(b"\x93NUMPY") {
-            parse_npy(&body)?
-        } else {
-            parse_json(&body)?
+        let array = match parsed {
+            Parsed::Json(array) => array?,
+            Parsed::Npy(body) => {
+                if body.iter().all(u8::is_ascii_whitespace) {
+                    return Err("empty body: send a JSON 2-D list of numbers or a .npy file".to_owned());
+                }
+                if !body.starts_with(b"\x93NUMPY") {
+                    return Err("bad .npy file: no \\x93NUMPY magic (send JSON as application/json)".to_owned());
+                }
+                parse_npy(&body)?
+            }
         };
         let dtype = match q.get("dtype").map(String::as_str) {
             None | Some("uint16") => Dtype::U16,
@@ -433,6 +643,18 @@ async fn set_array(
                 let (min, max) = array
                     .range()
                     .ok_or("every value is NaN: pass ?vmin= and ?vmax=")?;
+                // The default range is the array's own; an infinity in it
+                // leaves no finite default, which the user did not pass.
+                if lo.is_none() && !min.is_finite() {
+                    return Err(format!(
+                        "the array's smallest value is {min}, so it has no default vmin: pass ?vmin= (finite)"
+                    ));
+                }
+                if hi.is_none() && !max.is_finite() {
+                    return Err(format!(
+                        "the array's largest value is {max}, so it has no default vmax: pass ?vmax= (finite)"
+                    ));
+                }
                 (lo.unwrap_or(min), hi.unwrap_or(max))
             }
         };
@@ -467,49 +689,58 @@ async fn set_array(
     }
 }
 
-/// The frames `/stream?n=N` sends: animation frames, and every fifth a SAC
+/// Frame `i` of `/stream`: an animation frame, and every fifth a SAC
 /// frame (the 2x3 sample of docs/FORMATS.md).
-fn stream_frames(n: usize) -> Vec<Bytes> {
-    let params = Live::anim_params();
-    let mut buf = Vec::new();
-    (0..n)
-        .filter_map(|i| {
-            if i % 5 == 4 {
-                let (a, b) = ([0i16, 1, -1, 2, -2, 3], [5i16, -5, 4, -4, 0, 1]);
-                let out = framewire::sac::encode_to_vec(&a, &b, framewire::Shape::new(2, 3));
-                out.ok().map(Bytes::from)
-            } else {
-                pattern(i as f32 / 30.0, &mut buf);
-                encode(Samples::F32(&buf), ANIM_SHAPE, &params).ok()
-            }
-        })
-        .collect()
+fn stream_frame(i: usize, buf: &mut Vec<f32>) -> Option<Bytes> {
+    if i % 5 == 4 {
+        let (a, b) = ([0i16, 1, -1, 2, -2, 3], [5i16, -5, 4, -4, 0, 1]);
+        let out = framewire::sac::encode_to_vec(&a, &b, framewire::Shape::new(2, 3));
+        out.ok().map(Bytes::from)
+    } else {
+        pattern(i as f32 / 30.0, buf);
+        encode(Samples::F32(buf), ANIM_SHAPE, &Live::anim_params()).ok()
+    }
 }
+
+/// The size of the pieces `/stream` sends, so frames arrive split across
+/// reads.
+const PIECE: usize = 4000;
 
 async fn stream(Query(q): Query<HashMap<String, String>>) -> Response {
     let n = match q.get("n").map(|s| s.parse::<usize>()) {
         None => 30,
-        Some(Ok(n)) if (1..=300).contains(&n) => n,
-        Some(_) => return bad_request("?n= must be an integer from 1 to 300"),
+        Some(Ok(n)) if (1..=MAX_STREAM_FRAMES).contains(&n) => n,
+        Some(_) => {
+            return bad_request(format_args!(
+                "?n= must be an integer from 1 to {MAX_STREAM_FRAMES}"
+            ))
+        }
     };
-    let frames = match tokio::task::spawn_blocking(move || stream_frames(n)).await {
-        Ok(f) => f,
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    // Frame i is due at start + i/n seconds; it is made when due and sent
+    // in pieces, one frame held at a time.
+    let start = tokio::time::Instant::now();
+    let per_frame = Duration::from_secs(1) / n as u32;
+    struct S {
+        i: usize,
+        frame: Bytes,
+        buf: Vec<f32>,
+    }
+    let state = S {
+        i: 0,
+        frame: Bytes::new(),
+        buf: Vec::new(),
     };
-    // Pieces of 4000 bytes, so frames arrive split across reads.
-    let pieces: Vec<Bytes> = frames
-        .iter()
-        .flat_map(|f| {
-            (0..f.len())
-                .step_by(4000)
-                .map(move |i| f.slice(i..(i + 4000).min(f.len())))
-        })
-        .collect();
-    let pause = Duration::from_millis(1000 / pieces.len().max(1) as u64);
-    let body = futures_util::stream::unfold(pieces.into_iter(), move |mut it| async move {
-        let piece = it.next()?;
-        tokio::time::sleep(pause).await;
-        Some((Ok::<_, std::convert::Infallible>(piece), it))
+    let body = futures_util::stream::unfold(state, move |mut s| async move {
+        while s.frame.is_empty() {
+            if s.i >= n {
+                return None;
+            }
+            tokio::time::sleep_until(start + per_frame * s.i as u32).await;
+            s.frame = stream_frame(s.i, &mut s.buf).unwrap_or_default();
+            s.i += 1;
+        }
+        let piece = s.frame.split_to(PIECE.min(s.frame.len()));
+        Some((Ok::<_, std::convert::Infallible>(piece), s))
     });
     (
         [(header::CONTENT_TYPE, "application/octet-stream")],

@@ -19,12 +19,19 @@
 //! | `GET /api/images` | the images in the folder |
 //! | `GET /i/<name>` | the folder, with CDN headers (see `cdn.rs`) |
 //!
+//! Only `localhost`, `127.0.0.1` and `[::1]` are answered (more with
+//! `--allow-host`); POSTs and the WebSocket upgrade from another site's page
+//! are refused; see `server.rs` for the connection limits.
+//!
 //! Every frame is made by `framewire::vcbn::encode`; every `.sac` by
 //! `framewire::sac::encode`.
 
 mod cdn;
 mod images;
+mod jsonarray;
 mod live;
+mod ranges;
+mod server;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,6 +64,21 @@ struct Options {
     /// folder under the system temp directory).
     #[arg(long, value_name = "DIR")]
     images: Option<PathBuf>,
+    /// Also answer to this host name (repeatable; `*` for any). localhost,
+    /// 127.0.0.1 and [::1] always are; others are refused, against DNS
+    /// rebinding.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_hosts: Vec<String>,
+    /// Follow symbolic links in the images folder that point out of it.
+    #[arg(long)]
+    follow_symlinks: bool,
+    /// Hold at most this many connections (fewer if the open-file limit
+    /// requires); the longest-idle one is closed to make room for a new one.
+    #[arg(long, default_value_t = 4096, value_name = "N")]
+    max_connections: usize,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, default_value_t = server::HEADER_TIMEOUT.as_secs(), value_name = "SECS")]
+    header_timeout: u64,
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -104,7 +126,11 @@ async fn serve(opts: Options) -> Result<(), String> {
     };
 
     let live = live::Live::start();
-    let cdn = Arc::new(cdn::Cdn::new(images.clone()));
+    let cdn = Arc::new(
+        cdn::Cdn::new(&images, opts.follow_symlinks)
+            .map_err(|e| format!("--images {}: {e}", images.display()))?,
+    );
+    let guard = Arc::new(server::Guard::new(&opts.allow_hosts));
 
     let app = Router::new()
         .route(
@@ -125,7 +151,8 @@ async fn serve(opts: Options) -> Result<(), String> {
         )
         .merge(live::routes(live))
         .merge(cdn::routes(cdn))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") });
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+        .layer(axum::middleware::from_fn_with_state(guard, server::guard));
 
     let addr: SocketAddr = format!("{}:{}", opts.host, opts.port)
         .parse()
@@ -139,10 +166,11 @@ async fn serve(opts: Options) -> Result<(), String> {
         "framewire demo: serving http://{local}/ (images from {})",
         images.display()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    let cap = server::connection_cap(opts.max_connections, live::MAX_SOCKETS);
+    let header_timeout = std::time::Duration::from_secs(opts.header_timeout.max(1));
+    server::run(listener, app, cap, header_timeout, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
 }

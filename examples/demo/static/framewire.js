@@ -8,6 +8,8 @@
 //   parseFrame(buf, opts?) -> either of the above, told apart by the magic
 //   dequantize(frame)      -> Float32Array, x' = vmin + q * ((vmax - vmin) / resolution)
 //   readFrames(stream)     -> async generator of frames from a fetch() body (SAC and VCBN, mixed)
+//   verifyIntegrity(buf, integrity)  -> Promise<boolean>: buf matches an SRI string ("sha256-...")
+//   fetchVerified(url, integrity)    -> Promise<Uint8Array>, rejected if the bytes do not match
 //
 // `buf` is an ArrayBuffer or any ArrayBuffer view (Uint8Array, DataView,
 // Node's Buffer). The rules are those of the Rust crate (docs/FORMATS.md §2, §3), checked
@@ -923,4 +925,45 @@ export async function* readFrames(source, { maxHeaderLen = DEFAULT_MAX_HEADER_LE
   if (q.length > 0) {
     throw streamError(E.truncated(needed(q.view()), q.length), offset);
   }
+}
+
+// ------------------------------------------------------------------ integrity
+// `framewire publish --content-addressed` writes framewire-manifest.json:
+// { "files": { "<name>.sac": { "url", "size", "sha256", "integrity" } } },
+// `integrity` as Subresource Integrity writes it ("sha256-<base64>"). These
+// check bytes against it with SubtleCrypto (browsers in secure contexts,
+// Node >= 19) before they are decoded.
+
+const SRI_ALGORITHMS = Object.freeze({ sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' });
+
+/**
+ * Whether `input` (ArrayBuffer or view) has the digest `integrity` names:
+ * one or more space-separated `sha256-`, `sha384-` or `sha512-` base64
+ * hashes, any of which may match (as SRI reads them). Throws a TypeError for
+ * a string with no hash it knows.
+ */
+export async function verifyIntegrity(input, integrity) {
+  const bytes = bytesOf(input);
+  const wanted = String(integrity).trim().split(/\s+/)
+    .map((item) => /^(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})(\?.*)?$/.exec(item))
+    .filter(Boolean);
+  if (wanted.length === 0) throw new TypeError(`no sha256/sha384/sha512 hash in integrity ${JSON.stringify(integrity)}`);
+  for (const [, alg, b64] of wanted) {
+    const digest = new Uint8Array(await globalThis.crypto.subtle.digest(SRI_ALGORITHMS[alg], bytes));
+    let text = '';
+    for (const b of digest) text += String.fromCharCode(b);
+    if (btoa(text) === b64) return true;
+  }
+  return false;
+}
+
+/** `fetch(url)`'s body as a Uint8Array, rejected unless it matches `integrity`. */
+export async function fetchVerified(url, integrity, init = {}) {
+  const resp = await fetch(url, init);
+  if (!resp.ok) throw new Error(`${url}: HTTP ${resp.status}`);
+  const bytes = new Uint8Array(await resp.arrayBuffer());
+  if (!(await verifyIntegrity(bytes, integrity))) {
+    throw new Error(`${url}: the bytes do not match ${integrity}`);
+  }
+  return bytes;
 }

@@ -121,6 +121,12 @@ enum Command {
     Publish {
         /// The folder (not searched recursively).
         dir: PathBuf,
+        /// Also write each <name>.sac as <name>.<hash>.sac (16 hex digits of
+        /// its SHA-256, with .br and .gz), and framewire-manifest.json
+        /// mapping each <name>.sac to that name, its size, SHA-256 and SRI
+        /// `integrity` (the names that are safe to serve `immutable`).
+        #[arg(long)]
+        content_addressed: bool,
     },
 }
 
@@ -289,7 +295,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             chunk_size,
             ..
         } => frames::run(&file, chunk_size as usize, resync),
-        Command::Publish { dir } => publish::run(&dir),
+        Command::Publish {
+            dir,
+            content_addressed,
+        } => publish::run(&dir, content_addressed),
     }
 }
 

@@ -18,6 +18,15 @@
 //! read and checked, so a failed run leaves no partial output behind and
 //! every previously published file as it was.
 //! On success one summary line goes to stdout.
+//!
+//! With `--content-addressed`, every `<name>.sac` is also written as
+//! `<name>.<hash>.sac` (`<hash>`: the first 16 hex digits of its SHA-256),
+//! precompressed the same way, and [`MANIFEST`] maps each `<name>.sac` to
+//! that name with the file's size, SHA-256 and Subresource Integrity string
+//! (`sha256-<base64>`), which `framewire.js`'s `verifyIntegrity` checks. Only
+//! such names are safe to serve with `Cache-Control: immutable`: their bytes
+//! can never change. Names of that form are copies, never inputs, and older
+//! copies are left in place for pages that still name them.
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
@@ -35,6 +44,19 @@ use crate::{bad, shown, Failure};
 const BROTLI_QUALITY: i32 = 11;
 /// Brotli window (log2 bytes), the format's default.
 const BROTLI_LGWIN: i32 = 22;
+
+/// The manifest `--content-addressed` writes in the folder.
+pub(crate) const MANIFEST: &str = "framewire-manifest.json";
+/// Hex digits of the SHA-256 in a content-addressed name.
+const HASH_DIGITS: usize = 16;
+
+/// Whether `stem` (of `<stem>.sac`) ends in `.<hash>`: a content-addressed
+/// copy.
+fn is_content_addressed(stem: &str) -> bool {
+    stem.rsplit_once('.').is_some_and(|(_, h)| {
+        h.len() == HASH_DIGITS && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
 
 /// The files of one folder that `publish` cares about.
 #[derive(Default)]
@@ -76,7 +98,7 @@ fn scan(dir: &Path) -> Result<Inputs, Failure> {
             inputs.a_npy.insert(s);
         } else if let Some(s) = stem(".b.npy") {
             inputs.b_npy.insert(s);
-        } else if let Some(s) = stem(".sac") {
+        } else if let Some(s) = stem(".sac").filter(|s| !is_content_addressed(s)) {
             inputs.sac.insert(s);
         }
     }
@@ -171,7 +193,7 @@ impl Tally {
 }
 
 /// Runs `publish`.
-pub(crate) fn run(dir: &Path) -> Result<(), Failure> {
+pub(crate) fn run(dir: &Path, content_addressed: bool) -> Result<(), Failure> {
     let inputs = scan(dir)?;
     if let Some(stem) = inputs.a_npy.symmetric_difference(&inputs.b_npy).next() {
         let (have, missing) = if inputs.a_npy.contains(stem) {
@@ -194,12 +216,16 @@ pub(crate) fn run(dir: &Path) -> Result<(), Failure> {
     }
 
     let mut tally = Tally::default();
+    let mut manifest = serde_json::Map::new();
     let mut stems: BTreeSet<&String> = inputs.sac.iter().collect();
     for stem in &inputs.a_npy {
         let sac_bytes = sac_from_pair(dir, stem)?;
         tally.put(&file(dir, stem, ".sac"), &sac_bytes)?;
         stems.remove(stem);
         precompress(dir, stem, &sac_bytes, &mut tally)?;
+        if content_addressed {
+            address(dir, stem, &sac_bytes, &mut tally, &mut manifest)?;
+        }
     }
     for stem in stems {
         let path = file(dir, stem, ".sac");
@@ -207,6 +233,15 @@ pub(crate) fn run(dir: &Path) -> Result<(), Failure> {
             fs::read(&path).map_err(|e| bad(shown(&path), format_args!("cannot read: {e}")))?;
         sac::decode(&sac_bytes).map_err(|e| bad(shown(&path), e))?;
         precompress(dir, stem, &sac_bytes, &mut tally)?;
+        if content_addressed {
+            address(dir, stem, &sac_bytes, &mut tally, &mut manifest)?;
+        }
+    }
+    if content_addressed {
+        let mut text = serde_json::to_string_pretty(&serde_json::json!({ "files": manifest }))
+            .map_err(|e| bad(MANIFEST, e))?;
+        text.push('\n');
+        tally.put(&dir.join(MANIFEST), text.as_bytes())?;
     }
 
     let Tally {
@@ -220,6 +255,44 @@ pub(crate) fn run(dir: &Path) -> Result<(), Failure> {
         "{}: {sac_files} .sac file(s) published; {written} file(s) written, {unchanged} unchanged",
         shown(dir)
     ))
+}
+
+/// Stages `<stem>.<hash>.sac` with its variants, and its manifest entry.
+fn address(
+    dir: &Path,
+    stem: &str,
+    sac_bytes: &[u8],
+    tally: &mut Tally,
+    manifest: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<(), Failure> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(sac_bytes);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let short = hex.get(..HASH_DIGITS).unwrap_or(&hex);
+    let named = format!("{stem}.{short}");
+    tally.put(&file(dir, &named, ".sac"), sac_bytes)?;
+    let path = file(dir, &named, ".sac");
+    let fail = |e: std::io::Error| bad(shown(&path), format_args!("cannot compress: {e}"));
+    tally.put(
+        &file(dir, &named, ".sac.br"),
+        &brotli(sac_bytes).map_err(fail)?,
+    )?;
+    tally.put(
+        &file(dir, &named, ".sac.gz"),
+        &gzip(sac_bytes).map_err(fail)?,
+    )?;
+    let sri = base64::engine::general_purpose::STANDARD.encode(digest);
+    manifest.insert(
+        format!("{stem}.sac"),
+        serde_json::json!({
+            "url": format!("{named}.sac"),
+            "size": sac_bytes.len(),
+            "sha256": hex,
+            "integrity": format!("sha256-{sri}"),
+        }),
+    );
+    Ok(())
 }
 
 /// Stages `<stem>.sac.br` and `<stem>.sac.gz`.
