@@ -30,12 +30,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use framewire::quant::{nan_min_max_f64, Samples};
+use framewire::quant::Samples;
 use framewire::vcbn::{self, Dtype, Params};
-use http_body_util::BodyExt as _;
 use tokio::sync::{watch, Semaphore};
-
-use crate::jsonarray;
 
 /// Rows and columns of the animated pattern.
 pub const ANIM_SHAPE: [usize; 2] = [144, 256];
@@ -68,7 +65,7 @@ pub struct Frame {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Animated,
     Fixed,
 }
@@ -78,17 +75,17 @@ pub struct Live {
     frames: watch::Sender<Frame>,
     /// Held while a frame is published, so a posted array is never
     /// overwritten by an animation frame encoded just before it.
-    mode: Mutex<Mode>,
+    pub(crate) mode: Mutex<Mode>,
     sockets: Arc<Semaphore>,
-    parsing: Arc<Semaphore>,
+    pub(crate) parsing: Arc<Semaphore>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Encodes `samples` (`shape`, C order) as one VCBN envelope.
-fn encode(
+pub(crate) fn encode(
     samples: Samples<'_>,
     shape: [usize; 2],
     params: &Params,
@@ -156,14 +153,14 @@ impl Live {
     }
 
     /// Publishes `bytes` as the next frame. Call with the mode lock held.
-    fn publish(&self, _mode: &MutexGuard<'_, Mode>, bytes: Bytes) {
+    pub(crate) fn publish(&self, _mode: &MutexGuard<'_, Mode>, bytes: Bytes) {
         self.frames.send_modify(|f| {
             f.seq = f.seq.wrapping_add(1);
             f.bytes = bytes;
         });
     }
 
-    fn state_json(&self) -> String {
+    pub(crate) fn state_json(&self) -> String {
         let mode = match *lock(&self.mode) {
             Mode::Animated => "animated",
             Mode::Fixed => "fixed",
@@ -201,7 +198,7 @@ async fn animate(live: Arc<Live>) {
 pub fn routes(live: Arc<Live>) -> Router {
     Router::new()
         .route("/ws", get(ws))
-        .route("/set_array", post(set_array))
+        .route("/set_array", post(crate::array::set_array))
         .route("/animate", post(resume))
         .route("/stream", get(stream))
         .route(
@@ -211,12 +208,12 @@ pub fn routes(live: Arc<Live>) -> Router {
         .with_state(live)
 }
 
-fn json(status: StatusCode, body: String) -> Response {
+pub(crate) fn json(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A 400 with a one-line reason.
-fn bad_request(reason: impl std::fmt::Display) -> Response {
+pub(crate) fn bad_request(reason: impl std::fmt::Display) -> Response {
     (
         StatusCode::BAD_REQUEST,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -278,7 +275,7 @@ async fn connection(mut socket: WebSocket, live: Arc<Live>) {
 
 /// The request's media type if it is one of `allowed` (or absent, when
 /// `none_ok`); `None` calls for a 415.
-fn content_type(headers: &HeaderMap, allowed: &[&str], none_ok: bool) -> Option<String> {
+pub(crate) fn content_type(headers: &HeaderMap, allowed: &[&str], none_ok: bool) -> Option<String> {
     let Some(v) = headers.get(header::CONTENT_TYPE) else {
         return none_ok.then(String::new);
     };
@@ -293,7 +290,7 @@ fn content_type(headers: &HeaderMap, allowed: &[&str], none_ok: bool) -> Option<
     allowed.contains(&essence.as_str()).then_some(essence)
 }
 
-fn unsupported(allowed: &[&str]) -> Response {
+pub(crate) fn unsupported(allowed: &[&str]) -> Response {
     (
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -310,383 +307,6 @@ async fn resume(State(live): State<Arc<Live>>, headers: HeaderMap) -> Response {
     }
     *lock(&live.mode) = Mode::Animated;
     json(StatusCode::OK, live.state_json())
-}
-
-/// A 2-D array from a request body, C order.
-struct Array {
-    shape: [usize; 2],
-    values: Values,
-}
-
-enum Values {
-    F32(Vec<f32>),
-    F64(Vec<f64>),
-}
-
-impl Array {
-    fn samples(&self) -> Samples<'_> {
-        match &self.values {
-            Values::F32(v) => Samples::F32(v),
-            Values::F64(v) => Samples::F64(v),
-        }
-    }
-
-    /// NaN-ignoring minimum and maximum, as `np.nanmin` / `np.nanmax`.
-    fn range(&self) -> Option<(f64, f64)> {
-        match &self.values {
-            Values::F32(v) => {
-                framewire::quant::nan_min_max(v).map(|(lo, hi)| (f64::from(lo), f64::from(hi)))
-            }
-            Values::F64(v) => nan_min_max_f64(v),
-        }
-    }
-}
-
-fn check_size(h: u64, w: u64) -> Result<[usize; 2], String> {
-    let n = h.checked_mul(w).filter(|&n| n <= MAX_ELEMENTS);
-    match n {
-        Some(0) => Err(format!("the array is empty (shape {h}x{w})")),
-        Some(_) => Ok([h as usize, w as usize]),
-        None => Err(format!(
-            "the array is too large ({h}x{w}); at most {MAX_ELEMENTS} values"
-        )),
-    }
-}
-
-/// A 2-D `.npy` array of floats or integers.
-fn parse_npy(body: &[u8]) -> Result<Array, String> {
-    use npyz::{NpyFile, Order, TypeChar};
-    let npy = NpyFile::new(body).map_err(|e| format!("bad .npy file: {e}"))?;
-    let shape = npy.shape().to_vec();
-    let [h, w] = shape[..] else {
-        return Err(format!("the .npy array must be 2-D, found shape {shape:?}"));
-    };
-    let dims = check_size(h, w)?;
-    // Exactly the data the header announces: no more (npyz stops reading
-    // after the last value) and no less.
-    if let npyz::DType::Plain(t) = npy.dtype() {
-        let data = h.checked_mul(w).and_then(|n| n.checked_mul(t.size_field()));
-        let have = npy_data_len(body);
-        if let (Some(data), Some(have)) = (data, have) {
-            if have > data {
-                return Err(format!(
-                    "bad .npy file: {} bytes after the {data} bytes of data its header announces",
-                    have - data
-                ));
-            }
-        }
-    }
-    let fortran = npy.order() == Order::Fortran;
-    let descr = npy.dtype().descr();
-    let (kind, size) = match npy.dtype() {
-        npyz::DType::Plain(t) => (Some(t.type_char()), t.size_field()),
-        _ => (None, 0),
-    };
-    let fail = |e: std::io::Error| format!("bad .npy data: {e}");
-    let values = match (kind, size) {
-        (Some(TypeChar::Float), 4) => Values::F32(npy.into_vec::<f32>().map_err(fail)?),
-        (Some(TypeChar::Float), 8) => Values::F64(npy.into_vec::<f64>().map_err(fail)?),
-        (Some(TypeChar::Int), 1) => ints(npy.into_vec::<i8>().map_err(fail)?),
-        (Some(TypeChar::Int), 2) => ints(npy.into_vec::<i16>().map_err(fail)?),
-        (Some(TypeChar::Int), 4) => ints(npy.into_vec::<i32>().map_err(fail)?),
-        (Some(TypeChar::Int), 8) => Values::F64(
-            npy.into_vec::<i64>()
-                .map_err(fail)?
-                .into_iter()
-                .map(|v| v as f64)
-                .collect(),
-        ),
-        (Some(TypeChar::Uint), 1) => ints(npy.into_vec::<u8>().map_err(fail)?),
-        (Some(TypeChar::Uint), 2) => ints(npy.into_vec::<u16>().map_err(fail)?),
-        (Some(TypeChar::Uint), 4) => ints(npy.into_vec::<u32>().map_err(fail)?),
-        (Some(TypeChar::Uint), 8) => Values::F64(
-            npy.into_vec::<u64>()
-                .map_err(fail)?
-                .into_iter()
-                .map(|v| v as f64)
-                .collect(),
-        ),
-        (Some(TypeChar::Bool), 1) => Values::F64(
-            npy.into_vec::<bool>()
-                .map_err(fail)?
-                .into_iter()
-                .map(|v| f64::from(u8::from(v)))
-                .collect(),
-        ),
-        _ => {
-            return Err(format!(
-                "unsupported .npy dtype {descr} (send float32, float64, an integer or a bool array)"
-            ))
-        }
-    };
-    let mut array = Array {
-        shape: dims,
-        values,
-    };
-    if fortran {
-        array.values = match array.values {
-            Values::F32(v) => Values::F32(to_c_order(&v, dims)),
-            Values::F64(v) => Values::F64(to_c_order(&v, dims)),
-        };
-    }
-    Ok(array)
-}
-
-/// The bytes after an `.npy` file's header (versions 1 to 3).
-fn npy_data_len(body: &[u8]) -> Option<u64> {
-    let major = *body.get(6)?;
-    let (len, at) = match major {
-        1 => (
-            u64::from(u16::from_le_bytes([*body.get(8)?, *body.get(9)?])),
-            10u64,
-        ),
-        _ => (
-            u64::from(u32::from_le_bytes([
-                *body.get(8)?,
-                *body.get(9)?,
-                *body.get(10)?,
-                *body.get(11)?,
-            ])),
-            12u64,
-        ),
-    };
-    (body.len() as u64).checked_sub(at + len)
-}
-
-fn ints<T: Into<f64>>(v: Vec<T>) -> Values {
-    Values::F64(v.into_iter().map(Into::into).collect())
-}
-
-/// Column-major `[h, w]` data in row-major order.
-fn to_c_order<T: Copy>(v: &[T], [h, w]: [usize; 2]) -> Vec<T> {
-    let mut out = Vec::with_capacity(v.len());
-    for r in 0..h {
-        for c in 0..w {
-            if let Some(&x) = v.get(c * h + r) {
-                out.push(x);
-            }
-        }
-    }
-    out
-}
-
-fn query_f64(q: &HashMap<String, String>, key: &str) -> Result<Option<f64>, String> {
-    match q.get(key) {
-        None => Ok(None),
-        Some(s) => s
-            .trim()
-            .parse::<f64>()
-            .map(Some)
-            .map_err(|_| format!("?{key}={s:?} is not a number")),
-    }
-}
-
-/// Reads and drops what a refused body still sends (at most [`MAX_BODY`]
-/// more bytes, for at most 5 s) while the 413 goes out, so that a client
-/// still uploading reads the answer instead of a reset (nginx's lingering
-/// close). Nothing is kept.
-fn linger(body: Body) {
-    tokio::spawn(async move {
-        let mut body = body;
-        let mut left = MAX_BODY;
-        let drain = async {
-            while let Some(Ok(frame)) = body.frame().await {
-                let n = frame.data_ref().map_or(0, Bytes::len);
-                left = left.saturating_sub(n);
-                if left == 0 {
-                    break;
-                }
-            }
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
-    });
-}
-
-fn too_large() -> Response {
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!(
-            "body too large (the limit is {} MiB)\n",
-            MAX_BODY / (1024 * 1024)
-        ),
-    )
-        .into_response()
-}
-
-/// What a `/set_array` body became, or the response that refuses it.
-enum Parsed {
-    Json(Result<Array, String>),
-    Npy(Vec<u8>),
-}
-
-/// Reads the body chunk by chunk: JSON into the flat parser, `.npy` into
-/// one buffer (the format needs its header before its data).
-async fn read_body(body: Body, npy: bool) -> Result<Parsed, Response> {
-    let mut body = body;
-    let mut npy = npy;
-    let mut total = 0usize;
-    let mut parser = jsonarray::Parser::new(MAX_ELEMENTS);
-    let mut buf = Vec::new();
-    let mut error = None;
-    let read = async {
-        while let Some(frame) = body.frame().await {
-            let Ok(frame) = frame else {
-                return Err(bad_request("the body could not be read"));
-            };
-            let Ok(chunk) = frame.into_data() else {
-                continue;
-            };
-            total = total.saturating_add(chunk.len());
-            if total > MAX_BODY {
-                return Ok(true);
-            }
-            // An .npy file starts with byte 0x93, which no JSON text does:
-            // accepted whichever of the two types it was sent as.
-            if total == chunk.len() && chunk.first() == Some(&0x93) {
-                npy = true;
-            }
-            if npy {
-                buf.extend_from_slice(&chunk);
-            } else if error.is_none() {
-                // After an error the rest is read (and dropped) so that the
-                // client gets the reason, not a reset.
-                if let Err(e) = parser.feed(&chunk) {
-                    error = Some(e);
-                }
-            }
-        }
-        Ok(false)
-    };
-    match tokio::time::timeout(BODY_TIMEOUT, read).await {
-        Err(_) => {
-            return Err((StatusCode::REQUEST_TIMEOUT, "the body took too long\n").into_response())
-        }
-        Ok(Err(resp)) => return Err(resp),
-        Ok(Ok(true)) => {
-            linger(body);
-            return Err(too_large());
-        }
-        Ok(Ok(false)) => {}
-    }
-    if npy {
-        return Ok(Parsed::Npy(buf));
-    }
-    if error.is_none() && parser.is_blank() {
-        return Err(bad_request(
-            "empty body: send a JSON 2-D list of numbers or a .npy file",
-        ));
-    }
-    let result = match error {
-        Some(e) => Err(e),
-        None => parser.finish().and_then(|((h, w), values)| {
-            check_size(h as u64, w as u64).map(|shape| Array {
-                shape,
-                values: Values::F64(values),
-            })
-        }),
-    };
-    Ok(Parsed::Json(result))
-}
-
-async fn set_array(
-    State(live): State<Arc<Live>>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    const TYPES: [&str; 3] = [
-        "application/json",
-        "application/octet-stream",
-        "application/x-npy",
-    ];
-    let Some(kind) = content_type(&headers, &TYPES, false) else {
-        return unsupported(&TYPES);
-    };
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > MAX_BODY as u64) {
-        linger(body);
-        return too_large();
-    }
-    // One array at a time: wait here, before the body is read.
-    let Ok(_slot) = live.parsing.clone().acquire_owned().await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
-    };
-    let parsed = match read_body(body, kind != "application/json").await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
-    let result = tokio::task::spawn_blocking(move || -> Result<(Bytes, String), String> {
-        let array = match parsed {
-            Parsed::Json(array) => array?,
-            Parsed::Npy(body) => {
-                if body.iter().all(u8::is_ascii_whitespace) {
-                    return Err("empty body: send a JSON 2-D list of numbers or a .npy file".to_owned());
-                }
-                if !body.starts_with(b"\x93NUMPY") {
-                    return Err("bad .npy file: no \\x93NUMPY magic (send JSON as application/json)".to_owned());
-                }
-                parse_npy(&body)?
-            }
-        };
-        let dtype = match q.get("dtype").map(String::as_str) {
-            None | Some("uint16") => Dtype::U16,
-            Some("uint8") => Dtype::U8,
-            Some(other) => return Err(format!("?dtype={other:?}: expected uint8 or uint16")),
-        };
-        let (vmin, vmax) = match (query_f64(&q, "vmin")?, query_f64(&q, "vmax")?) {
-            (Some(lo), Some(hi)) => (lo, hi),
-            (lo, hi) => {
-                let (min, max) = array
-                    .range()
-                    .ok_or("every value is NaN: pass ?vmin= and ?vmax=")?;
-                // The default range is the array's own; an infinity in it
-                // leaves no finite default, which the user did not pass.
-                if lo.is_none() && !min.is_finite() {
-                    return Err(format!(
-                        "the array's smallest value is {min}, so it has no default vmin: pass ?vmin= (finite)"
-                    ));
-                }
-                if hi.is_none() && !max.is_finite() {
-                    return Err(format!(
-                        "the array's largest value is {max}, so it has no default vmax: pass ?vmax= (finite)"
-                    ));
-                }
-                (lo.unwrap_or(min), hi.unwrap_or(max))
-            }
-        };
-        let bytes = encode(
-            array.samples(),
-            array.shape,
-            &Params::new(dtype, vmin, vmax),
-        )
-        .map_err(|e| e.to_string())?;
-        let json = vcbn::decode(&bytes)
-            .map(|f| f.json().to_owned())
-            .map_err(|e| e.to_string())?;
-        Ok((bytes, json))
-    })
-    .await;
-    match result {
-        Ok(Ok((bytes, header_json))) => {
-            let mode = {
-                let mut mode = lock(&live.mode);
-                *mode = Mode::Fixed;
-                live.publish(&mode, bytes);
-                drop(mode);
-                live.state_json()
-            };
-            json(
-                StatusCode::OK,
-                format!("{{\"state\":{mode},\"header\":{header_json}}}"),
-            )
-        }
-        Ok(Err(reason)) => bad_request(reason),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    }
 }
 
 /// Frame `i` of `/stream`: an animation frame, and every fifth a SAC

@@ -26,6 +26,7 @@
 //! Every frame is made by `framewire::vcbn::encode`; every `.sac` by
 //! `framewire::sac::encode`.
 
+mod array;
 mod cdn;
 mod images;
 mod jsonarray;
