@@ -58,13 +58,15 @@ mod data;
 mod decode;
 mod encode;
 mod header;
+mod pack;
 
 pub use data::{f16_to_f32, Data, Levels, Packed, PackedIter};
 pub use decode::{decode, decode_with, take_from_bytes, Frame};
 #[cfg(feature = "alloc")]
 pub use encode::encode_to_vec;
-pub use encode::{encode, encoded_len, pack_levels, Encoder, Input, Params, MAX_BLOB_OFFSET};
+pub use encode::{encode, encoded_len, Encoder, Input, Params, MAX_BLOB_OFFSET};
 pub use header::{Dequantizer, Header};
+pub use pack::pack_levels;
 
 pub use crate::vcbn::{Endianness, Limits, Order};
 
