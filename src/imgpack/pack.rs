@@ -58,7 +58,7 @@ impl BitPacker {
 
 /// Packs `levels` (their low `bits` bits each, `bits` in 1..=32) into
 /// `out` as imgpack's `packed` bit stream; returns its length,
-/// `ceil(levels.len() * bits / 8)`. The streaming [`Encoder`] uses the same
+/// `ceil(levels.len() * bits / 8)`. The streaming [`Encoder`](super::Encoder) uses the same
 /// bit writer.
 ///
 /// ```
