@@ -13,7 +13,12 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tests"))
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# Python puts this script's folder first on sys.path, and that folder holds
+# the package's sources (without the compiled extension): take it out, so
+# that `import framewire` finds the installed package.
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+sys.path.insert(0, os.path.join(_HERE, "tests"))
 
 import framewire as fw  # noqa: E402
 import reference as ref  # noqa: E402
