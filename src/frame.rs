@@ -179,3 +179,15 @@ pub fn take_from_bytes<'a>(
         }
     }
 }
+
+/// The one-message rule of every format's `decode`: nothing may follow the
+/// frame (`frame_len` bytes) that `take_from_bytes` found.
+pub(crate) fn check_no_trailing(frame_len: u64, rest: &[u8]) -> Result<(), Error> {
+    if rest.is_empty() {
+        return Ok(());
+    }
+    Err(Error::TrailingBytes {
+        expected: frame_len,
+        actual: frame_len.saturating_add(rest.len() as u64),
+    })
+}

@@ -75,13 +75,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame<'_>, Error> {
 /// are not checked.
 pub fn decode_with<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Frame<'a>, Error> {
     let (frame, rest) = take_from_bytes(bytes, limits)?;
-    if !rest.is_empty() {
-        let total = frame.header.frame_len();
-        return Err(Error::TrailingBytes {
-            expected: total,
-            actual: total.saturating_add(rest.len() as u64),
-        });
-    }
+    crate::frame::check_no_trailing(frame.header.frame_len(), rest)?;
     Ok(frame)
 }
 

@@ -34,13 +34,7 @@ impl defmt::Format for Frame<'_> {
 /// [`Error::TrailingBytes`] if long).
 pub fn decode(bytes: &[u8]) -> Result<Frame<'_>, Error> {
     let (frame, rest) = take_from_bytes(bytes)?;
-    if !rest.is_empty() {
-        let total = frame.header.frame_len();
-        return Err(Error::TrailingBytes {
-            expected: total,
-            actual: bytes.len() as u64,
-        });
-    }
+    crate::frame::check_no_trailing(frame.header.frame_len(), rest)?;
     Ok(frame)
 }
 
