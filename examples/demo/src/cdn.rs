@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::io::Read as _;
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -90,6 +91,9 @@ pub struct Cdn {
     root: PathBuf,
     follow_symlinks: bool,
     cache: Mutex<HashMap<PathBuf, (Version, Slot)>>,
+    /// How many times a file has been read to compute its tag (a
+    /// single-flight check for the tests).
+    loads: AtomicU64,
 }
 
 /// A file that may be served: its path, metadata and version.
@@ -156,6 +160,7 @@ impl Cdn {
             root: std::fs::canonicalize(root)?,
             follow_symlinks,
             cache: Mutex::new(HashMap::new()),
+            loads: AtomicU64::new(0),
         })
     }
 
@@ -204,6 +209,7 @@ impl Cdn {
         };
         let (path, version) = (found.path.clone(), found.version);
         slot.get_or_init(|| async move {
+            self.loads.fetch_add(1, Ordering::Relaxed);
             tokio::task::spawn_blocking(move || load(&path, version))
                 .await
                 .ok()
@@ -549,5 +555,67 @@ mod tests {
         assert_eq!(served_type("passwd"), None);
         assert_eq!(served_type("AURORA.PNG"), Some("image/png"));
         assert_eq!(served_type(".png"), None);
+    }
+
+    /// A fresh folder under the system's temporary directory.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("framewire-cdn-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Concurrent first requests for a large file hash it once; a new
+    /// version of the same size is hashed again and gets a new tag.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn tags_are_computed_once_per_version() {
+        const CLIENTS: usize = 32;
+        let dir = scratch("single-flight");
+        let name = "big.png.sac";
+        // 16 MiB: hashing takes far longer than releasing the barrier, so
+        // every client asks while the first computation is running.
+        let size = 16 * 1024 * 1024;
+        std::fs::write(dir.join(name), vec![1u8; size]).unwrap();
+        let cdn = Arc::new(Cdn::new(&dir, false).unwrap());
+
+        let tags = |cdn: Arc<Cdn>| async move {
+            let barrier = Arc::new(tokio::sync::Barrier::new(CLIENTS));
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..CLIENTS {
+                let (cdn, barrier) = (cdn.clone(), barrier.clone());
+                set.spawn(async move {
+                    barrier.wait().await;
+                    let found = cdn.find(name).expect("served");
+                    cdn.loaded(&found).await.expect("tagged").etag
+                });
+            }
+            let mut tags = Vec::new();
+            while let Some(tag) = set.join_next().await {
+                tags.push(tag.unwrap());
+            }
+            tags
+        };
+
+        let first = tags(cdn.clone()).await;
+        assert_eq!(first.len(), CLIENTS);
+        assert!(first.iter().all(|t| *t == first[0]));
+        assert_eq!(
+            cdn.loads.load(Ordering::Relaxed),
+            1,
+            "one hash for {CLIENTS} clients"
+        );
+
+        // Same size, different bytes (the ctime changes).
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(dir.join(name), vec![2u8; size]).unwrap();
+        let second = tags(cdn.clone()).await;
+        assert!(second.iter().all(|t| *t == second[0]));
+        assert_ne!(second[0], first[0], "new bytes, new tag");
+        assert_eq!(
+            cdn.loads.load(Ordering::Relaxed),
+            2,
+            "one more hash for the new version"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
