@@ -27,6 +27,48 @@ fn isas() -> Vec<Isa> {
     v
 }
 
+/// `Isa::available` says what this build and CPU have (so that the tests
+/// below cannot pass on an empty list), and `Isa::best` is the fastest of
+/// those.
+#[test]
+fn available_families_match_the_build_and_cpu() {
+    assert!(
+        Isa::Portable.available(),
+        "the portable kernel is always there"
+    );
+    assert_eq!(Isa::Sse2.available(), cfg!(target_arch = "x86_64"));
+    #[cfg(target_arch = "x86_64")]
+    {
+        macro_rules! detected {
+            ($($f:tt),*) => { true $(&& std::is_x86_feature_detected!($f))* };
+        }
+        // x86-64-v3 and -v4 as `pulp` defines them. AVX2 needs the `std`
+        // feature (run-time detection), AVX-512 the `avx512` feature; with
+        // them, the CPU decides.
+        let v3 = detected!(
+            "sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "avx", "avx2", "bmi1", "bmi2", "fma",
+            "lzcnt"
+        );
+        let v4 = v3 && detected!("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl");
+        assert_eq!(
+            Isa::Avx2.available(),
+            cfg!(feature = "std") && v3,
+            "AVX2 (x86-64-v3)"
+        );
+        assert_eq!(
+            Isa::Avx512.available(),
+            cfg!(feature = "avx512") && v4,
+            "AVX-512 (x86-64-v4)"
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        assert!(!Isa::Avx2.available() && !Isa::Avx512.available());
+    }
+    let best = Isa::ALL.into_iter().filter(|i| i.available()).last();
+    assert_eq!(Some(Isa::best()), best);
+}
+
 /// docs/FORMATS.md §4 for one sample, cast as the formula's `astype` does
 /// (saturating at the type's maximum).
 fn ref_level(x: f32, vmin: f64, vmax: f64, res: u32) -> f32 {
