@@ -190,3 +190,48 @@ pub(crate) fn run(path: &Path, dir: &Path, dequantize: bool) -> Result<(), Failu
     out_dir.keep();
     report(format_args!("wrote {} ({what})", path_list(&paths)))
 }
+
+#[cfg(test)]
+#[allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_descr_follows_the_machine() {
+        let want = if cfg!(target_endian = "little") {
+            "<u2"
+        } else {
+            ">u2"
+        };
+        assert_eq!(native("u2"), want);
+    }
+
+    #[test]
+    fn float16_values_are_written_bit_for_bit() {
+        // A 1x3 float16 message, big-endian: 1.0, a signalling NaN, -0.0.
+        let json = r#"{"dtype":"float16","endianness":"BE","shape":[1,3]}"#;
+        let mut bytes = (json.len() as u32).to_be_bytes().to_vec();
+        bytes.extend_from_slice(json.as_bytes());
+        if bytes.len() % 2 == 1 {
+            bytes.push(0);
+        }
+        for v in [0x3c00u16, 0x7c01, 0x8000] {
+            bytes.extend_from_slice(&v.to_be_bytes());
+        }
+        let Ok((out, what)) = imgpack_outputs(Path::new("m"), &bytes, false) else {
+            panic!("decode failed")
+        };
+        assert_eq!(what, "imgpack float16 BE, shape (1, 3)");
+        let [(name, npy)] = out.as_slice() else {
+            panic!("not one output")
+        };
+        assert_eq!(*name, "data.npy");
+        let tail: Vec<u16> = npy
+            .get(npy.len() - 6..)
+            .unwrap_or_default()
+            .chunks_exact(2)
+            .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+            .collect();
+        assert_eq!(tail, [0x3c00, 0x7c01, 0x8000]);
+    }
+}

@@ -316,3 +316,52 @@ pub(crate) fn imgpack(path: &Path, args: ImgpackArgs, out: &Path) -> Result<(), 
     let what = imgpack_summary(dtype, bits, endianness, [h, w]);
     write_output(out, &buf, &what)
 }
+
+#[cfg(test)]
+#[allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imgpack_range_is_numpys_nanmin_nanmax() {
+        let r = |e: Elements| imgpack_range(&e);
+        assert_eq!(
+            r(Elements::F32(vec![f32::NAN, 2.0, -1.0])),
+            Some((-1.0, 2.0))
+        );
+        let all_nan = r(Elements::F64(vec![f64::NAN; 3])).unwrap();
+        assert!(all_nan.0.is_nan() && all_nan.1.is_nan());
+        assert_eq!(r(Elements::F32(vec![])), None);
+        assert_eq!(r(Elements::Uint(vec![])), None);
+        assert_eq!(
+            r(Elements::F32(vec![f32::NEG_INFINITY, 0.0])),
+            Some((f64::NEG_INFINITY, 0.0))
+        );
+        // Exact integers, rounded once to f64 (2^24 + 1 is no f32).
+        assert_eq!(
+            r(Elements::Int(vec![16_777_217, -5])),
+            Some((-5.0, 16_777_217.0))
+        );
+        assert_eq!(
+            r(Elements::Uint(vec![u64::MAX, 3])),
+            Some((3.0, u64::MAX as f64))
+        );
+    }
+
+    #[test]
+    fn imgpack_summaries() {
+        use imgpack::{Dtype as D, Endianness as E};
+        assert_eq!(
+            imgpack_summary(D::Packed, Some(12), E::Little, [2, 3]),
+            "imgpack packed 12-bit, shape (2, 3)"
+        );
+        assert_eq!(
+            imgpack_summary(D::U16, Some(10), E::Big, [1, 1]),
+            "imgpack uint16 10-bit BE, shape (1, 1)"
+        );
+        assert_eq!(
+            imgpack_summary(D::F32, None, E::Little, [4, 5]),
+            "imgpack float32 LE, shape (4, 5)"
+        );
+    }
+}
