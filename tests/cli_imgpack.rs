@@ -919,3 +919,45 @@ fn encode_then_decode_round_trips() {
         }
     }
 }
+
+/// A range given on the command line is written as given, non-finite ends
+/// included (imgpack writes them as Python's `NaN`/`Infinity`), and a range
+/// that is not finite and positive makes every level 0.
+#[test]
+fn encode_writes_any_given_range() {
+    let tmp = TempDir::new().unwrap();
+    let input = dir().join("inputs/ramp.npy");
+    let out = tmp.path().join("o.bin");
+    for (vmin, vmax, text) in [
+        ("nan", "inf", r#""vmin":NaN,"vmax":Infinity}"#),
+        ("-inf", "1", r#""vmin":-Infinity,"vmax":1.0}"#),
+        ("2", "1", r#""vmin":2.0,"vmax":1.0}"#),
+        ("-0.0", "1e-05", r#""vmin":-0.0,"vmax":1e-05}"#),
+    ] {
+        let o = framewire([
+            "encode",
+            "imgpack",
+            "--input",
+            s(&input),
+            "--dtype=packed",
+            &format!("--vmin={vmin}"),
+            &format!("--vmax={vmax}"),
+            "--out",
+            s(&out),
+        ]);
+        assert_ok(&o, vmin);
+        let bytes = fs::read(&out).unwrap();
+        assert!(
+            header_json(&bytes).ends_with(text),
+            "{}",
+            header_json(&bytes)
+        );
+        let f = imgpack::decode(&bytes).unwrap();
+        let levels: Vec<u32> = f.data().levels().unwrap().collect();
+        if vmin != "-0.0" {
+            assert!(levels.iter().all(|&q| q == 0), "{vmin} {vmax}: {levels:?}");
+        } else {
+            assert!(levels.iter().any(|&q| q == 4095));
+        }
+    }
+}

@@ -180,10 +180,10 @@ enum EncodeCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// A 2-D array into imgpack's latest layout, byte-identical to imgpack's
-    /// `encode(data, vmin, vmax, dtype=..., bits=..., endianness=...)`.
+    /// A 2-D array into imgpack's latest layout, as imgpack's own encode.
     ///
-    /// The n-bit dtypes (packed, uint8/16/32) quantize the input to `bits`
+    /// Byte-identical to imgpack's `encode(data, vmin, vmax, dtype=...,
+    /// bits=..., endianness=...)` with the same arguments. The n-bit dtypes (packed, uint8/16/32) quantize the input to `bits`
     /// bits; the float dtypes store it as it is (converted as NumPy's
     /// `astype`). Integer and bool inputs are converted as NumPy converts
     /// them: to float32 for quantizing and for float16/float32, to float64
@@ -205,10 +205,13 @@ enum EncodeCommand {
         /// blob for packed and uint8.
         #[arg(long, value_enum, ignore_case = true, default_value_t = EndiannessArg::Le)]
         endianness: EndiannessArg,
-        /// Lower end of the range [default: the input's minimum, ignoring NaN].
+        /// Lower end of the range; any number, nan and inf included, as
+        /// imgpack writes them [default: the input's minimum, ignoring NaN;
+        /// NaN if every element is NaN].
         #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = parse_float)]
         vmin: Option<Bound>,
-        /// Upper end of the range [default: the input's maximum, ignoring NaN].
+        /// Upper end of the range [default: the input's maximum, ignoring
+        /// NaN; NaN if every element is NaN].
         #[arg(long, value_name = "Y", allow_hyphen_values = true, value_parser = parse_float)]
         vmax: Option<Bound>,
         /// Output file.
