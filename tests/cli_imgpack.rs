@@ -957,7 +957,7 @@ fn encode_writes_any_given_range() {
         if vmin != "-0.0" {
             assert!(levels.iter().all(|&q| q == 0), "{vmin} {vmax}: {levels:?}");
         } else {
-            assert!(levels.iter().any(|&q| q == 4095));
+            assert!(levels.contains(&4095));
         }
     }
 }
