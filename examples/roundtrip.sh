@@ -63,6 +63,6 @@ echo "  a.npy and b.npy identical to the inputs, byte for byte"
 
 echo "== sizes"
 for f in depth.vcbn depth8.vcbn depth.imgpack flow.sac; do
-    printf '  %-12s %10d bytes\n' "$f" "$(wc -c < "$work/$f")"
+    printf '  %-14s %10d bytes\n' "$f" "$(wc -c < "$work/$f")"
 done
 echo "round trip OK"
