@@ -2,14 +2,15 @@
 # The "main job" of framewire for now: a full round trip through the CLI.
 #
 #   synthetic .npy inputs (examples/make_npy.rs)
-#     -> framewire encode vcbn / encode sac
+#     -> framewire encode vcbn / encode imgpack / encode sac
 #     -> framewire inspect
 #     -> framewire decode [--dequantize]
 #     -> exact comparison with the inputs
 #
 # Exits 0 only if every round trip is exact: the SAC arrays come back
-# identical, and the VCBN levels are exactly the library's quantization of
-# the input (with the dequantized values within one step of it).
+# identical, the VCBN levels are exactly the library's quantization of the
+# input (with the dequantized values within one step of it), and the imgpack
+# float32 values are the input's.
 #
 # Usage: examples/roundtrip.sh [HxW]      (default 480x640)
 set -euo pipefail
@@ -43,6 +44,13 @@ echo "== VCBN, uint8, explicit range"
 "$fw" decode "$work/depth8.vcbn" --out "$work/vcbn8" --dequantize
 "$mk" check-vcbn "$work/in/depth.npy" "$work/vcbn8/data.npy" "$work/vcbn8/values.npy" uint8 -0.5 6.5
 
+echo "== imgpack (latest layout), float32: the values come back as they went in"
+"$fw" encode imgpack --input "$work/in/depth.npy" --dtype float32 --out "$work/depth.imgpack"
+"$fw" inspect "$work/depth.imgpack"
+"$fw" decode "$work/depth.imgpack" --out "$work/imgpack"
+cmp "$work/in/depth.npy" "$work/imgpack/data.npy"
+echo "  data.npy identical to the input, byte for byte"
+
 echo "== SAC, width/height from the 2-D input"
 "$fw" encode sac --a "$work/in/flow_u.npy" --b "$work/in/flow_v.npy" --out "$work/flow.sac"
 "$fw" inspect "$work/flow.sac"
@@ -54,7 +62,7 @@ cmp "$work/in/flow_v.npy" "$work/sac/b.npy"
 echo "  a.npy and b.npy identical to the inputs, byte for byte"
 
 echo "== sizes"
-for f in depth.vcbn depth8.vcbn flow.sac; do
-    printf '  %-12s %10d bytes\n' "$f" "$(wc -c < "$work/$f")"
+for f in depth.vcbn depth8.vcbn depth.imgpack flow.sac; do
+    printf '  %-14s %10d bytes\n' "$f" "$(wc -c < "$work/$f")"
 done
 echo "round trip OK"

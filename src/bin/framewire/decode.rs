@@ -1,4 +1,4 @@
-//! `framewire decode`: a SAC or VCBN file into `.npy` arrays.
+//! `framewire decode`: a SAC, VCBN or imgpack file into `.npy` arrays.
 //!
 //! - SAC: `a.npy` and `b.npy`, `'<i2'`, shape `(height, width)` when
 //!   `width*height != 0`, else 1-D.
@@ -7,6 +7,14 @@
 //!   the header marks `"order": "F"` is column-major: it is written as is,
 //!   with `fortran_order: True` in the `.npy` header, so the array NumPy loads
 //!   is the same `(H, W)` array the frame describes.
+//! - imgpack: `data.npy`, shape `(H, W)`, in the machine's byte order (a
+//!   blob in the other order is converted): the levels as `u1`, `u2` or `u4`,
+//!   the smallest that holds `bits` for `packed` and the container type for
+//!   `uint8/16/32` (as imgpack's own decoder returns them); the values as
+//!   `f2`, `f4` or `f8` for `float16/32/64`, bit for bit (NaN payloads
+//!   kept). With `--dequantize` (n-bit dtypes only) also `values.npy`, `f4`:
+//!   `vmin + q * ((vmax - vmin) / (2**bits - 1))`. `"order": "F"` as for
+//!   VCBN.
 //!
 //! Every array is built in memory first; then the directory is created and
 //! the files are written to temporaries and renamed into place together.
@@ -15,9 +23,9 @@
 
 use std::path::{Path, PathBuf};
 
-use framewire::{sac, vcbn};
+use framewire::{imgpack, sac, vcbn};
 
-use crate::encode::{sac_summary, vcbn_summary};
+use crate::encode::{imgpack_summary, sac_summary, vcbn_summary};
 use crate::inspect::{detect, read_input, Format};
 use crate::output::{commit, path_list, report, stage, OutDir};
 use crate::{bad, npy, shown, usage, Failure};
@@ -69,6 +77,78 @@ fn vcbn_outputs(path: &Path, bytes: &[u8], dequantize: bool) -> Result<Outputs, 
     Ok((out, what))
 }
 
+/// `c` prefixed with the machine's byte order, as a `.npy` descr: `<u2` on
+/// little-endian machines.
+fn native(code: &str) -> String {
+    let order = if cfg!(target_endian = "big") {
+        '>'
+    } else {
+        '<'
+    };
+    format!("{order}{code}")
+}
+
+fn imgpack_outputs(path: &Path, bytes: &[u8], dequantize: bool) -> Result<Outputs, Failure> {
+    let frame = imgpack::decode(bytes).map_err(|e| bad(shown(path), e))?;
+    let header = frame.header();
+    let dtype = header.dtype();
+    if dequantize && dtype.is_float() {
+        return Err(usage(
+            "decode",
+            format_args!(
+                "--dequantize applies to imgpack's n-bit dtypes (packed, uint8, uint16, \
+                 uint32), and {} is {}",
+                shown(path),
+                dtype.name()
+            ),
+        ));
+    }
+    let shape = header.shape().to_array();
+    let fortran = header.order() == vcbn::Order::F;
+    let data = frame.data();
+    let fail = |e: framewire::Error| bad(shown(path), e);
+    let npy = match data.level_bits() {
+        Ok(8) => {
+            let levels = data.levels().map_err(fail)?;
+            // Each level fits: level_bits is 8.
+            npy::to_bytes("|u1", &shape, fortran, levels.map(|v| v as u8))?
+        }
+        Ok(16) => {
+            let levels = data.levels().map_err(fail)?;
+            npy::to_bytes(&native("u2"), &shape, fortran, levels.map(|v| v as u16))?
+        }
+        Ok(_) => npy::to_bytes(&native("u4"), &shape, fortran, data.levels().map_err(fail)?)?,
+        Err(_) => match dtype {
+            imgpack::Dtype::F16 => {
+                let values =
+                    (0..data.len()).map(|i| half::f16::from_bits(data.f16_bits(i).unwrap_or(0)));
+                npy::to_bytes(&native("f2"), &shape, fortran, values)?
+            }
+            imgpack::Dtype::F32 => {
+                let mut values = vec![0f32; data.len()];
+                data.copy_floats_to_f32(&mut values).map_err(fail)?;
+                npy::to_bytes(&native("f4"), &shape, fortran, values)?
+            }
+            _ => {
+                let mut values = vec![0f64; data.len()];
+                data.copy_floats_to_f64(&mut values).map_err(fail)?;
+                npy::to_bytes(&native("f8"), &shape, fortran, values)?
+            }
+        },
+    };
+    let what = imgpack_summary(dtype, header.bits(), header.byte_order(), shape);
+    let mut out = vec![("data.npy", npy)];
+    if dequantize {
+        let mut values = vec![0f32; data.len()];
+        frame.dequantize_into(&mut values).map_err(fail)?;
+        out.push((
+            "values.npy",
+            npy::to_bytes(&native("f4"), &shape, fortran, values)?,
+        ));
+    }
+    Ok((out, what))
+}
+
 /// Runs `decode`.
 pub(crate) fn run(path: &Path, dir: &Path, dequantize: bool) -> Result<(), Failure> {
     let bytes = read_input(path)?;
@@ -77,13 +157,14 @@ pub(crate) fn run(path: &Path, dir: &Path, dequantize: bool) -> Result<(), Failu
             return Err(usage(
                 "decode",
                 format_args!(
-                    "--dequantize applies to VCBN files only, and {} is a SAC file",
+                    "--dequantize applies to VCBN and imgpack files only, and {} is a SAC file",
                     shown(path)
                 ),
             ))
         }
         Format::Sac => sac_outputs(path, &bytes)?,
         Format::Vcbn => vcbn_outputs(path, &bytes, dequantize)?,
+        Format::Imgpack => imgpack_outputs(path, &bytes, dequantize)?,
         other => {
             return Err(bad(
                 shown(path),
@@ -108,4 +189,49 @@ pub(crate) fn run(path: &Path, dir: &Path, dequantize: bool) -> Result<(), Failu
     written?;
     out_dir.keep();
     report(format_args!("wrote {} ({what})", path_list(&paths)))
+}
+
+#[cfg(test)]
+#[allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_descr_follows_the_machine() {
+        let want = if cfg!(target_endian = "little") {
+            "<u2"
+        } else {
+            ">u2"
+        };
+        assert_eq!(native("u2"), want);
+    }
+
+    #[test]
+    fn float16_values_are_written_bit_for_bit() {
+        // A 1x3 float16 message, big-endian: 1.0, a signalling NaN, -0.0.
+        let json = r#"{"dtype":"float16","endianness":"BE","shape":[1,3]}"#;
+        let mut bytes = (json.len() as u32).to_be_bytes().to_vec();
+        bytes.extend_from_slice(json.as_bytes());
+        if bytes.len() % 2 == 1 {
+            bytes.push(0);
+        }
+        for v in [0x3c00u16, 0x7c01, 0x8000] {
+            bytes.extend_from_slice(&v.to_be_bytes());
+        }
+        let Ok((out, what)) = imgpack_outputs(Path::new("m"), &bytes, false) else {
+            panic!("decode failed")
+        };
+        assert_eq!(what, "imgpack float16 BE, shape (1, 3)");
+        let [(name, npy)] = out.as_slice() else {
+            panic!("not one output")
+        };
+        assert_eq!(*name, "data.npy");
+        let tail: Vec<u16> = npy
+            .get(npy.len() - 6..)
+            .unwrap_or_default()
+            .chunks_exact(2)
+            .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+            .collect();
+        assert_eq!(tail, [0x3c00, 0x7c01, 0x8000]);
+    }
 }

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use framewire::json::{self, Reader, Token};
-use framewire::{sac, vcbn, AnyFrame};
+use framewire::{imgpack, sac, vcbn, AnyFrame};
 
 use crate::{bad, shown, Failure};
 
@@ -143,8 +143,29 @@ pub(crate) fn vcbn_fields(
     o.set("vmax", float(h.vmax()));
 
     // Every other top-level key, with its value as written.
+    other_keys(
+        o,
+        path,
+        text,
+        vcbn::PREFIX_LEN,
+        &REPORTED,
+        &["format", "magic"],
+    )
+}
 
-    let fail = |e: framewire::Error| bad(shown(path), e.shifted(vcbn::PREFIX_LEN as u64));
+/// Sets every top-level key of the header JSON `text` (which starts at byte
+/// `shift` of the file) but those in `reported` on `o`, with its value as
+/// written; a key in `renamed` (one the tool itself emits with its own
+/// meaning) becomes `header.KEY`.
+fn other_keys(
+    o: &mut Object,
+    path: &Path,
+    text: &str,
+    shift: usize,
+    reported: &[&str],
+    renamed: &[&str],
+) -> Result<(), Failure> {
+    let fail = |e: framewire::Error| bad(shown(path), e.shifted(shift as u64));
     let mut r = Reader::new(text, vcbn::Limits::DEFAULT.max_depth());
     if !matches!(r.next().transpose().map_err(fail)?, Some(i) if i.token == Token::BeginObject) {
         return Err(bad(shown(path), "header JSON is not an object"));
@@ -159,7 +180,7 @@ pub(crate) fn vcbn_fields(
             _ => return Err(bad(shown(path), "header JSON: expected a key")),
         };
         let (start, end) = r.skip_value().map_err(fail)?;
-        if REPORTED.contains(&key.as_str()) {
+        if reported.contains(&key.as_str()) {
             continue;
         }
         let raw = minify(text.get(start..end).unwrap_or(""));
@@ -172,13 +193,60 @@ pub(crate) fn vcbn_fields(
             string(&raw)
         };
         // Keys the tool itself emits keep the tool's meaning.
-        if key == "format" || key == "magic" {
+        if renamed.contains(&key.as_str()) {
             o.set(&format!("header.{key}"), value);
         } else {
             o.set(&key, value);
         }
     }
     Ok(())
+}
+
+/// The keys of imgpack's header, in the order imgpack writes them.
+const IMGPACK_KEYS: [&str; 11] = [
+    "format",
+    "version",
+    "dtype",
+    "endianness",
+    "shape",
+    "order",
+    "size",
+    "bits",
+    "resolution",
+    "vmin",
+    "vmax",
+];
+
+/// An optional value: JSON `null` for `None`.
+fn or_null<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
+    v.map_or_else(|| "null".to_owned(), f)
+}
+
+/// Sets every imgpack header field on `o`, in imgpack's key order: the
+/// decoded ones (defaults applied: `endianness` `"LE"` when absent, but
+/// for `packed`; `order` `"C"`; `vmin`/`vmax` 0.0 and 1.0), `null` where
+/// the header has `null` or no value (`version`, `size`, `bits`,
+/// `resolution` have no default); then every other key of the header JSON
+/// `text` as written.
+pub(crate) fn imgpack_fields(
+    o: &mut Object,
+    path: &Path,
+    h: &imgpack::Header,
+    text: &str,
+) -> Result<(), Failure> {
+    let [height, width] = h.shape().to_array();
+    o.set("format", string(imgpack::FORMAT_NAME));
+    o.set("version", or_null(h.version(), |v| v.to_string()));
+    o.set("dtype", string(h.dtype().name()));
+    o.set("endianness", or_null(h.endianness(), |e| string(e.name())));
+    o.set("shape", format!("[{height},{width}]"));
+    o.set("order", string(h.order().name()));
+    o.set("size", or_null(h.size(), float));
+    o.set("bits", or_null(h.bits(), |b| b.to_string()));
+    o.set("resolution", or_null(h.resolution(), |r| r.to_string()));
+    o.set("vmin", float(h.vmin()));
+    o.set("vmax", float(h.vmax()));
+    other_keys(o, path, text, imgpack::PREFIX_LEN, &IMGPACK_KEYS, &[])
 }
 
 /// Runs `inspect`.
@@ -190,6 +258,9 @@ pub(crate) fn run(path: &Path) -> Result<(), Failure> {
     match frame {
         AnyFrame::Sac(frame) => sac_fields(&mut object, frame.header()),
         AnyFrame::Vcbn(frame) => vcbn_fields(&mut object, path, frame.header(), frame.json())?,
+        AnyFrame::Imgpack(frame) => {
+            imgpack_fields(&mut object, path, frame.header(), frame.json())?
+        }
         other => {
             return Err(bad(
                 shown(path),

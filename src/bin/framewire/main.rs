@@ -1,11 +1,13 @@
-//! `framewire`: inspect, decode and encode SAC v1 and VCBN files from the
-//! command line, with `.npy` arrays on the NumPy side.
+//! `framewire`: inspect, decode and encode SAC v1, VCBN and imgpack files
+//! from the command line, with `.npy` arrays on the NumPy side.
 //!
 //! ```text
 //! framewire inspect FILE
 //! framewire decode FILE --out DIR [--dequantize]
 //! framewire encode sac --a A.npy --b B.npy [--width W] [--height H] --out FILE
 //! framewire encode vcbn --input IN.npy [--vmin X] [--vmax Y] [--dtype uint8|uint16] --out FILE
+//! framewire encode imgpack --input IN.npy [--dtype packed|uint8|uint16|uint32|float16|float32|float64]
+//!     [--bits N] [--endianness LE|BE] [--vmin X] [--vmax Y] --out FILE
 //! framewire frames FILE [--resync | --link] [--chunk-size N]
 //! framewire publish DIR
 //! ```
@@ -50,7 +52,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// Inspect, decode and encode SAC v1 and VCBN frames.
+/// Inspect, decode and encode SAC v1, VCBN and imgpack frames.
 #[derive(Debug, Parser)]
 #[command(name = "framewire", version)]
 struct Cli {
@@ -63,25 +65,30 @@ struct Cli {
 enum Command {
     /// Print a file's format and every header field as one JSON object.
     Inspect {
-        /// A SAC or VCBN file (told apart by its magic).
+        /// A SAC, VCBN or imgpack file (told apart by its first bytes).
         file: PathBuf,
     },
     /// Decode a file into .npy arrays in a directory.
     ///
     /// SAC writes DIR/a.npy and DIR/b.npy (int16). VCBN writes DIR/data.npy
     /// (uint8 or uint16, shape (H, W)) and, with --dequantize,
-    /// DIR/values.npy (float32).
+    /// DIR/values.npy (float32). imgpack writes DIR/data.npy, shape (H, W):
+    /// the levels in the smallest of uint8/16/32 that holds `bits` for
+    /// packed, in the container type for uint8/16/32, the values as they
+    /// are for float16/32/64 (native byte order); with --dequantize (n-bit
+    /// dtypes only) also DIR/values.npy (float32).
     Decode {
-        /// A SAC or VCBN file (told apart by its magic).
+        /// A SAC, VCBN or imgpack file (told apart by its first bytes).
         file: PathBuf,
         /// Output directory (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Also write DIR/values.npy, the dequantized float32 values (VCBN only).
+        /// Also write DIR/values.npy, the dequantized float32 values (VCBN,
+        /// and imgpack's n-bit dtypes).
         #[arg(long)]
         dequantize: bool,
     },
-    /// Encode .npy arrays into a SAC or VCBN file.
+    /// Encode .npy arrays into a SAC, VCBN or imgpack file.
     #[command(subcommand)]
     Encode(EncodeCommand),
     /// List the frames of a stream file (SAC and VCBN back to back), one
@@ -173,6 +180,98 @@ enum EncodeCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// A 2-D array into imgpack's latest layout, as imgpack's own encode.
+    ///
+    /// Byte-identical to imgpack's `encode(data, vmin, vmax, dtype=...,
+    /// bits=..., endianness=...)` with the same arguments. The n-bit dtypes (packed, uint8/16/32) quantize the input to `bits`
+    /// bits; the float dtypes store it as it is (converted as NumPy's
+    /// `astype`). Integer and bool inputs are converted as NumPy converts
+    /// them: to float32 for quantizing and for float16/float32, to float64
+    /// for float64.
+    Imgpack {
+        /// A 2-D .npy file: float32, float64, (u)int8..(u)int64 or bool.
+        #[arg(long, value_name = "IN.npy")]
+        input: PathBuf,
+        /// dtype of the blob (imgpack's default, uint16).
+        #[arg(long, value_enum, default_value_t = ImgpackDtypeArg::Uint16)]
+        dtype: ImgpackDtypeArg,
+        /// Bits per level: 1..=32 for packed and uint32, 1..=8 for uint8,
+        /// 1..=16 for uint16; ignored for the float dtypes (as imgpack
+        /// ignores it).
+        #[arg(long, value_name = "N", default_value_t = framewire::imgpack::DEFAULT_BITS)]
+        bits: u32,
+        /// Byte order of the blob. Written in the header for every dtype but
+        /// packed (whose `endianness` is null); it changes no byte of the
+        /// blob for packed and uint8.
+        #[arg(long, value_enum, ignore_case = true, default_value_t = EndiannessArg::Le)]
+        endianness: EndiannessArg,
+        /// Lower end of the range; any number, nan and inf included, as
+        /// imgpack writes them [default: the input's minimum, ignoring NaN;
+        /// NaN if every element is NaN].
+        #[arg(long, value_name = "X", allow_hyphen_values = true, value_parser = parse_float)]
+        vmin: Option<Bound>,
+        /// Upper end of the range [default: the input's maximum, ignoring
+        /// NaN; NaN if every element is NaN].
+        #[arg(long, value_name = "Y", allow_hyphen_values = true, value_parser = parse_float)]
+        vmax: Option<Bound>,
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// imgpack's `--dtype` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ImgpackDtypeArg {
+    /// `bits`-bit levels (1..=32) as one LSB-first bit stream.
+    Packed,
+    /// `bits`-bit levels (1..=8), one byte each.
+    Uint8,
+    /// `bits`-bit levels (1..=16) in uint16.
+    Uint16,
+    /// `bits`-bit levels (1..=32) in uint32.
+    Uint32,
+    /// The values as IEEE binary16.
+    Float16,
+    /// The values as IEEE binary32.
+    Float32,
+    /// The values as IEEE binary64.
+    Float64,
+}
+
+impl From<ImgpackDtypeArg> for framewire::imgpack::Dtype {
+    fn from(d: ImgpackDtypeArg) -> Self {
+        use framewire::imgpack::Dtype;
+        match d {
+            ImgpackDtypeArg::Packed => Dtype::Packed,
+            ImgpackDtypeArg::Uint8 => Dtype::U8,
+            ImgpackDtypeArg::Uint16 => Dtype::U16,
+            ImgpackDtypeArg::Uint32 => Dtype::U32,
+            ImgpackDtypeArg::Float16 => Dtype::F16,
+            ImgpackDtypeArg::Float32 => Dtype::F32,
+            ImgpackDtypeArg::Float64 => Dtype::F64,
+        }
+    }
+}
+
+/// `--endianness` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EndiannessArg {
+    /// Little-endian.
+    #[value(name = "LE")]
+    Le,
+    /// Big-endian.
+    #[value(name = "BE")]
+    Be,
+}
+
+impl From<EndiannessArg> for framewire::imgpack::Endianness {
+    fn from(e: EndiannessArg) -> Self {
+        match e {
+            EndiannessArg::Le => framewire::imgpack::Endianness::Little,
+            EndiannessArg::Be => framewire::imgpack::Endianness::Big,
+        }
+    }
 }
 
 /// `--dtype` values.
@@ -233,13 +332,17 @@ pub(crate) fn bad(subject: impl Display, message: impl Display) -> Failure {
 }
 
 /// A usage error found after argument parsing, reported as clap reports its
-/// own, with the usage line of `subcommand`.
+/// own, with the usage line of `subcommand` (a path such as `"decode"` or
+/// `"encode imgpack"`).
 pub(crate) fn usage(subcommand: &str, message: impl Display) -> Failure {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
     cmd.build();
     let kind = clap::error::ErrorKind::ArgumentConflict;
-    let err = match cmd.find_subcommand_mut(subcommand) {
+    let sub = subcommand
+        .split_whitespace()
+        .try_fold(&mut cmd, |c, name| c.find_subcommand_mut(name));
+    let err = match sub {
         Some(sub) => sub.error(kind, message),
         None => cmd.error(kind, message),
     };
@@ -283,6 +386,25 @@ fn run(cli: Cli) -> Result<(), Failure> {
             dtype,
             out,
         }) => encode::vcbn(&input, vmin, vmax, dtype.into(), &out),
+        Command::Encode(EncodeCommand::Imgpack {
+            input,
+            dtype,
+            bits,
+            endianness,
+            vmin,
+            vmax,
+            out,
+        }) => encode::imgpack(
+            &input,
+            encode::ImgpackArgs {
+                dtype: dtype.into(),
+                bits,
+                endianness: endianness.into(),
+                vmin,
+                vmax,
+            },
+            &out,
+        ),
         Command::Frames {
             file,
             link: true,

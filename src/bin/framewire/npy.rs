@@ -298,6 +298,86 @@ pub(crate) fn read_vcbn_input(path: &Path) -> Result<FloatArray, Failure> {
     })
 }
 
+/// The elements of an array for the imgpack encoder, in the type they were
+/// stored in (widened), so that each conversion NumPy would make is made
+/// once, from the original value.
+pub(crate) enum Elements {
+    /// `float32`.
+    F32(Vec<f32>),
+    /// `float64`.
+    F64(Vec<f64>),
+    /// `int8`..`int64`.
+    Int(Vec<i64>),
+    /// `uint8`..`uint64`, and `bool` as 0 and 1.
+    Uint(Vec<u64>),
+}
+
+/// Widens every element of `a` with `f`.
+fn widen<T, U>(a: Array<T>, f: impl Fn(T) -> U) -> (Vec<u64>, Vec<U>) {
+    (a.shape, a.data.into_iter().map(f).collect())
+}
+
+/// Reads a 2-D array for the imgpack encoder (either byte order):
+/// `float32`, `float64`, `int8`..`int64`, `uint8`..`uint64` or `bool`, the
+/// dtypes `encode vcbn` takes. Returns the shape and the elements.
+pub(crate) fn read_imgpack_input(path: &Path) -> Result<(Vec<u64>, Elements), Failure> {
+    let loaded = load(path)?;
+    let plain = loaded.plain_type();
+    let shape = loaded.header.shape();
+    let supported = matches!(
+        plain,
+        Some(
+            (TypeChar::Float, 4 | 8)
+                | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8)
+                | (TypeChar::Bool, 1)
+        )
+    );
+    if !supported {
+        return Err(bad(
+            shown(path),
+            format_args!(
+                "expected a float32, float64, integer or bool array, found dtype {}",
+                dtype_text(&loaded.header)
+            ),
+        ));
+    }
+    if shape.len() != 2 {
+        return Err(bad(
+            shown(path),
+            format_args!("expected a 2-D array, found shape {}", shape_text(shape)),
+        ));
+    }
+    let l = loaded;
+    let (shape, elements) = match plain {
+        Some((TypeChar::Float, 4)) => {
+            let a = l.read::<f32>(path, 4)?;
+            (a.shape, Elements::F32(a.data))
+        }
+        Some((TypeChar::Float, 8)) => {
+            let a = l.read::<f64>(path, 8)?;
+            (a.shape, Elements::F64(a.data))
+        }
+        Some((TypeChar::Int, 1)) => int(widen(l.read::<i8>(path, 1)?, i64::from)),
+        Some((TypeChar::Int, 2)) => int(widen(l.read::<i16>(path, 2)?, i64::from)),
+        Some((TypeChar::Int, 4)) => int(widen(l.read::<i32>(path, 4)?, i64::from)),
+        Some((TypeChar::Int, 8)) => int(widen(l.read::<i64>(path, 8)?, |v| v)),
+        Some((TypeChar::Uint, 1)) => uint(widen(l.read::<u8>(path, 1)?, u64::from)),
+        Some((TypeChar::Uint, 2)) => uint(widen(l.read::<u16>(path, 2)?, u64::from)),
+        Some((TypeChar::Uint, 4)) => uint(widen(l.read::<u32>(path, 4)?, u64::from)),
+        Some((TypeChar::Uint, 8)) => uint(widen(l.read::<u64>(path, 8)?, |v| v)),
+        _ => uint(widen(l.read::<bool>(path, 1)?, u64::from)),
+    };
+    Ok((shape, elements))
+}
+
+fn int((shape, data): (Vec<u64>, Vec<i64>)) -> (Vec<u64>, Elements) {
+    (shape, Elements::Int(data))
+}
+
+fn uint((shape, data): (Vec<u64>, Vec<u64>)) -> (Vec<u64>, Elements) {
+    (shape, Elements::Uint(data))
+}
+
 /// An in-memory `.npy` file of `descr` (e.g. `"<i2"`) elements with the
 /// given shape; `data` is in Fortran order when `fortran` is set, else C.
 pub(crate) fn to_bytes<T: Serialize>(
