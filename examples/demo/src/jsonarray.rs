@@ -6,6 +6,10 @@
 //! state machine keeps 8 bytes per value and never holds the body. It reads
 //! exactly JSON's grammar for this shape: numbers as RFC 8259 writes them,
 //! `null` (read as NaN, as NumPy reads `None`), whitespace, and nothing else.
+//!
+//! The list may also come wrapped as imgpack's demo posts it,
+//! `{"data": [[...]]}`: an object with the one key `data` (written without
+//! escapes) around the same list.
 
 /// Where the parser is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -30,6 +34,14 @@ enum St {
     Number,
     /// In `null`, this many letters matched.
     Null(u8),
+    /// After a wrapping object's `{`: its key's opening `"`.
+    WrapOpen,
+    /// In the wrapping object's key, this many bytes of `data"` matched.
+    WrapKey(u8),
+    /// After the key: `:`.
+    WrapColon,
+    /// After the wrapped list: the object's `}`.
+    WrapClose,
 }
 
 /// The longest number accepted, in bytes.
@@ -45,6 +57,8 @@ pub struct Parser {
     number: Vec<u8>,
     offset: u64,
     max_values: u64,
+    /// Whether the list is wrapped as `{"data": ...}`.
+    wrapped: bool,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -101,6 +115,7 @@ impl Parser {
             number: Vec::with_capacity(MAX_NUMBER),
             offset: 0,
             max_values,
+            wrapped: false,
         }
     }
 
@@ -191,6 +206,19 @@ impl Parser {
                 self.end_number()?;
                 return self.byte(b);
             }
+            St::WrapKey(k) => {
+                if b"data\"".get(usize::from(k)) != Some(&b) {
+                    return Err(self.fail(
+                        "expected the key \"data\" (an object body is {\"data\": [[...]]})",
+                    ));
+                }
+                self.st = if k == 4 {
+                    St::WrapColon
+                } else {
+                    St::WrapKey(k + 1)
+                };
+                return Ok(());
+            }
             St::Null(k) => {
                 let want = b"null".get(usize::from(k)).copied();
                 if want != Some(b) {
@@ -207,13 +235,41 @@ impl Parser {
         if is_ws(b) {
             return Ok(());
         }
+        // The end of the list: the end of the body, or of the wrapping object.
+        let end = if self.wrapped {
+            St::WrapClose
+        } else {
+            St::Done
+        };
         match (self.st, b) {
+            (St::Start, b'{') if !self.wrapped => {
+                self.wrapped = true;
+                self.st = St::WrapOpen;
+            }
+            (St::WrapOpen, b'"') => self.st = St::WrapKey(0),
+            (St::WrapOpen, _) => {
+                return Err(self.fail(format_args!(
+                    "expected the key \"data\" (an object body is {{\"data\": [[...]]}}), found {}",
+                    shown(b)
+                )))
+            }
+            (St::WrapColon, b':') => self.st = St::Start,
+            (St::WrapColon, _) => {
+                return Err(self.fail(format_args!("expected ':', found {}", shown(b))))
+            }
+            (St::WrapClose, b'}') => self.st = St::Done,
+            (St::WrapClose, _) => {
+                return Err(self.fail(format_args!(
+                    "expected '}}' (the object holds only \"data\"), found {}",
+                    shown(b)
+                )))
+            }
             (St::Start, b'[') => self.st = St::OuterOpen,
             (St::Start, _) => {
                 return Err(self.fail(format_args!("expected '[', found {}", shown(b))))
             }
             (St::OuterOpen | St::OuterNext, b'[') => self.st = St::RowOpen,
-            (St::OuterOpen, b']') => self.st = St::Done,
+            (St::OuterOpen, b']') => self.st = end,
             (St::OuterOpen | St::OuterNext, _) => {
                 return Err(self.fail(format_args!("expected a row '[', found {}", shown(b))))
             }
@@ -222,21 +278,21 @@ impl Parser {
             (St::AfterValue, b',') => self.st = St::RowNext,
             (St::AfterValue, b']') => self.end_row()?,
             (St::AfterRow, b',') => self.st = St::OuterNext,
-            (St::AfterRow, b']') => self.st = St::Done,
+            (St::AfterRow, b']') => self.st = end,
             (St::AfterValue | St::AfterRow, _) => {
                 return Err(self.fail(format_args!("expected ',' or ']', found {}", shown(b))))
             }
             (St::Done, _) => {
                 return Err(self.fail(format_args!("trailing characters ({})", shown(b))))
             }
-            (St::Number | St::Null(_), _) => {}
+            (St::Number | St::Null(_) | St::WrapKey(_), _) => {}
         }
         Ok(())
     }
 
     /// Whether nothing but whitespace has been read.
     pub fn is_blank(&self) -> bool {
-        self.st == St::Start
+        self.st == St::Start && !self.wrapped
     }
 
     /// Parses the next chunk of the body.
@@ -283,6 +339,12 @@ mod tests {
         assert_eq!(parse("[]").unwrap().0, (0, 0));
         assert_eq!(parse("[[],[]]").unwrap().0, (2, 0));
         assert_eq!(parse("[[7]]").unwrap().1, [7.0]);
+        // imgpack's body: the same list as {"data": ...}.
+        let ((h, w), v) = parse(" { \"data\" :\n[[1, 2], [3, null]] } ").unwrap();
+        assert_eq!((h, w), (2, 2));
+        assert_eq!(v[..3], [1.0, 2.0, 3.0]);
+        assert!(v[3].is_nan());
+        assert_eq!(parse("{\"data\":[]}").unwrap().0, (0, 0));
     }
 
     #[test]
@@ -300,7 +362,17 @@ mod tests {
                 "[[1,\"x\"]]",
                 "expected a number or null, found '\"' at byte 4",
             ),
-            ("{\"a\":1}", "expected '[', found '{' at byte 0"),
+            ("{\"a\":1}", "expected the key \"data\""),
+            (
+                "{\"data\":[[1]],\"vmin\":0}",
+                "expected '}' (the object holds only \"data\"), found ','",
+            ),
+            ("{\"data\" [[1]]}", "expected ':', found '['"),
+            ("{\"data\":[[1]]", "unexpected end of input (EOF)"),
+            ("{\"data\":", "unexpected end of input (EOF)"),
+            ("{\"data\":{\"data\":[[1]]}}", "expected '[', found '{'"),
+            ("{}", "expected the key \"data\""),
+            ("[[1]]}", "trailing characters"),
             ("[[1,2],[3,4]", "unexpected end of input (EOF)"),
             ("[[NaN]]", "expected a number or null, found 'N'"),
             ("[[01]]", "invalid number \"01\""),
