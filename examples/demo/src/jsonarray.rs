@@ -3,7 +3,8 @@
 //!
 //! `serde_json` would first build a `Vec<Vec<Option<f64>>>` (a vector per
 //! row, 16 bytes per value: about 30 times the body for `0,0,0,...`); this
-//! state machine keeps 8 bytes per value and never holds the body. It reads
+//! state machine keeps 4 bytes per value (8 once a value needs f64, see
+//! [`Flat`]) and never holds the body. It reads
 //! exactly JSON's grammar for this shape: numbers as RFC 8259 writes them,
 //! `null` (read as NaN, as NumPy reads `None`), whitespace, and nothing else.
 //!
@@ -44,13 +45,56 @@ enum St {
     WrapClose,
 }
 
+/// The values, row-major: f32 while every value is exactly an f32 (NaN
+/// included), f64 from the first that is not (the f32s converted, exactly).
+/// The array kept on show then takes half the memory in the common case,
+/// and no encoder can tell the difference.
+#[derive(Debug, PartialEq)]
+pub enum Flat {
+    /// Every value is exactly an f32.
+    F32(Vec<f32>),
+    /// Some value is not.
+    F64(Vec<f64>),
+}
+
+impl Flat {
+    fn len(&self) -> usize {
+        match self {
+            Flat::F32(v) => v.len(),
+            Flat::F64(v) => v.len(),
+        }
+    }
+
+    fn push(&mut self, x: f64) {
+        match self {
+            Flat::F32(v) if x.is_nan() || f64::from(x as f32) == x => v.push(x as f32),
+            Flat::F32(v) => {
+                let mut wide: Vec<f64> = Vec::with_capacity(v.capacity().max(v.len() + 1));
+                wide.extend(v.iter().map(|&y| f64::from(y)));
+                wide.push(x);
+                *self = Flat::F64(wide);
+            }
+            Flat::F64(v) => v.push(x),
+        }
+    }
+
+    /// The values as f64 (for tests).
+    #[cfg(test)]
+    fn to_f64(&self) -> Vec<f64> {
+        match self {
+            Flat::F32(v) => v.iter().map(|&y| f64::from(y)).collect(),
+            Flat::F64(v) => v.clone(),
+        }
+    }
+}
+
 /// The longest number accepted, in bytes.
 const MAX_NUMBER: usize = 64;
 
 /// The parser: feed it the body's chunks, then [`Parser::finish`].
 pub struct Parser {
     st: St,
-    values: Vec<f64>,
+    values: Flat,
     width: usize,
     rows: usize,
     in_row: usize,
@@ -108,7 +152,7 @@ impl Parser {
     pub fn new(max_values: u64) -> Parser {
         Parser {
             st: St::Start,
-            values: Vec::new(),
+            values: Flat::F32(Vec::new()),
             width: 0,
             rows: 0,
             in_row: 0,
@@ -305,7 +349,7 @@ impl Parser {
     }
 
     /// The end of the body: `(rows, width)` and the values, row-major.
-    pub fn finish(mut self) -> Result<((usize, usize), Vec<f64>), String> {
+    pub fn finish(mut self) -> Result<((usize, usize), Flat), String> {
         if self.st == St::Number {
             self.end_number()?;
         }
@@ -326,7 +370,24 @@ mod tests {
         for b in s.as_bytes() {
             p.feed(std::slice::from_ref(b))?;
         }
-        p.finish()
+        p.finish().map(|(shape, v)| (shape, v.to_f64()))
+    }
+
+    #[test]
+    fn f32_while_exact() {
+        let flat = |s: &str| {
+            let mut p = Parser::new(100);
+            p.feed(s.as_bytes()).unwrap();
+            p.finish().unwrap().1
+        };
+        assert_eq!(
+            flat("[[0, 1.5, -2, 9.5367431640625e-7]]"),
+            Flat::F32(vec![0.0, 1.5, -2.0, 9.536_743e-7])
+        );
+        assert!(matches!(flat("[[null]]"), Flat::F32(_)));
+        // 0.1 is no f32: from there on f64, the earlier values exact.
+        assert_eq!(flat("[[0.5, 0.1, 2]]"), Flat::F64(vec![0.5, 0.1, 2.0]));
+        assert_eq!(flat("[[1e300]]"), Flat::F64(vec![1e300]));
     }
 
     #[test]

@@ -19,7 +19,10 @@
 //! and frames of at most [`MAX_WS_MESSAGE`] bytes, at most [`MAX_SOCKETS`]
 //! WebSocket connections, request bodies of at most [`MAX_BODY`] bytes
 //! (413 beyond) read within [`BODY_TIMEOUT`], and [`PARSE_SLOTS`] arrays
-//! parsed at a time, each straight into one flat buffer (`jsonarray.rs`).
+//! parsed at a time, each straight into one flat buffer (`jsonarray.rs`);
+//! the array on show is kept for `/set_mode` to re-encode (at most
+//! [`MAX_ELEMENTS`] values, 4 bytes each when they are exact f32s, else 8),
+//! until the next array or `POST /animate`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
