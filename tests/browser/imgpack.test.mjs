@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 import * as fw from '../../examples/demo/static/framewire.js';
 import { bad as badCases, good as goodCases, imgpack, lcg, packBits, unpackBitsReference } from './imgpack_corpus.mjs';
@@ -176,4 +177,16 @@ test('dequantize: vmin + q * ((vmax - vmin) / (2**bits - 1)) for the n-bit dtype
   const v = fw.dequantize(g);
   assert.equal(v.constructor, Float32Array);
   assert.deepEqual(Array.from(v).slice(0, 4), [0, -0, 1.5, -2.25]);
+});
+
+test('imgpack.js works as the entry module too (it and framewire.js import each other)', () => {
+  const url = new URL('../../examples/demo/static/imgpack.js', import.meta.url).href;
+  const msg = Buffer.from(imgpack('{"dtype":"packed","shape":[1,4],"bits":12}', Uint8Array.from([0x00, 0xf0, 0x7f, 0xff, 0xff, 0xff])));
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e',
+    `import { parseImgpack } from ${JSON.stringify(url)};
+     const f = parseImgpack(Buffer.from(${JSON.stringify(msg.toString('base64'))}, 'base64'));
+     console.log(JSON.stringify(Array.from(f.levels)));
+     try { parseImgpack(new Uint8Array(3)); } catch (e) { console.log(e.name + ': ' + e.message); }`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '[0,2047,4095,4095]\nFramewireError: truncated input: the frame needs 4 bytes but the input ends after 3\n');
 });

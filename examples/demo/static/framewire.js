@@ -21,6 +21,12 @@
 // `Error`) whose message is the Rust decoder's message for the same input:
 // what is wrong and at which byte offset.
 
+// imgpack's latest layout lives in imgpack.js, which uses this module's JSON
+// reader and error messages (see `_internal` at the end).
+import { parseImgpack, imgpackValues } from './imgpack.js';
+
+export { parseImgpack, parseImgpackHeaderJSON, unpackBits, f16ToNumber, IMGPACK_DTYPES, IMGPACK_PREFIX_LEN } from './imgpack.js';
+
 export const SAC_MAGIC = 'SAC1';
 export const SAC_HEADER_LEN = 24;
 export const VCBN_MAGICS = Object.freeze(['VCBN', 'IMPK', 'CBIN']);
@@ -39,10 +45,6 @@ const EXPECTED_SAC = '"SAC1"';
 const EXPECTED_VCBN = '"VCBN", "IMPK" or "CBIN"';
 const EXPECTED_ANY = '"SAC1", "VCBN", "IMPK" or "CBIN"';
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-import { parseImgpack, imgpackValues } from './imgpack.js';
-
-export { parseImgpack, parseImgpackHeaderJSON, unpackBits, IMGPACK_DTYPES, IMGPACK_PREFIX_LEN } from './imgpack.js';
 
 /** The error every decoder throws. `code` names the cause (the Rust variant). */
 export class FramewireError extends Error {
