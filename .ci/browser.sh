@@ -4,9 +4,11 @@
 # decoder.
 #
 #   1. npm ci in tests/browser (playwright-core, pinned by package-lock.json)
-#   2. cargo build --release: the demo server and the framewire CLI
+#   2. cargo build --release: the demo server, the framewire CLI and the
+#      demo's imgpack_truth example (the Rust side of the imgpack tests)
 #   3. start the demo on a free port with a fresh image folder
-#   4. node --test: decoders.test.mjs (Node) and page.test.mjs (Chromium)
+#   4. node --test: decoders.test.mjs and imgpack.test.mjs (Node),
+#      page.test.mjs and imgpack_page.test.mjs (Chromium)
 #   5. the screenshot is left at $target/browser/screenshot.png
 #
 # Needs: chromium (.ci/install.sh), node >= 20, npm.
@@ -26,7 +28,7 @@ echo "== building the demo and the CLI (release)"
 # library without the cli feature, as `cargo run --release -p framewire-demo`
 # does.
 cargo build --quiet --release --features cli --bin framewire
-cargo build --quiet --release -p framewire-demo
+cargo build --quiet --release -p framewire-demo --bin framewire-demo --example imgpack_truth
 demo="$target/release/framewire-demo"
 
 work="$(mktemp -d)"
@@ -56,10 +58,12 @@ mkdir -p "$target/browser"
 DEMO_URL="$url" \
 IMAGES_DIR="$work/framewire-demo-images-v2" \
 FRAMEWIRE_BIN="$target/release/framewire" \
+IMGPACK_TRUTH_BIN="$target/release/examples/imgpack_truth" \
 CHROMIUM="$chromium_bin" \
 SCREENSHOT="$target/browser/screenshot.png" \
   node --test --test-concurrency=1 \
-    tests/browser/decoders.test.mjs tests/browser/page.test.mjs
+    tests/browser/decoders.test.mjs tests/browser/imgpack.test.mjs \
+    tests/browser/page.test.mjs tests/browser/imgpack_page.test.mjs
 echo "== screenshot: $target/browser/screenshot.png"
 
 echo "== the port: PORT from the environment, --port over it, a bad PORT refused"

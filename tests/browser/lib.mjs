@@ -154,6 +154,15 @@ export function summarize(fw, bytes) {
       };
     }
     const h = f.header;
+    if (f.format === 'imgpack') {
+      return {
+        ok: true, format: 'imgpack', dtype: h.dtype, bits: h.bits, endianness: h.endianness,
+        shape: h.shape.map(String), order: h.order, version: h.version, size: h.size, resolution: h.resolution,
+        vmin: h.vmin, vmax: h.vmax, headerLen: f.headerLen, padLen: f.padLen, blobOffset: f.blobOffset,
+        json: f.json, dataType: f.data.constructor.name, levels: f.levels === null ? null : Array.from(f.levels),
+        data: Array.from(f.data), values: Array.from(fw.dequantize(f)),
+      };
+    }
     return {
       ok: true, format: 'vcbn', magic: f.magic, version: f.version, dtype: h.dtype, endianness: h.endianness,
       order: h.order, resolution: h.resolution, shape: h.shape.map(String),
@@ -179,4 +188,98 @@ export function writeNpy(file, descr, shape, bytes) {
   const out = Buffer.concat([pre, Buffer.from(header, 'latin1'), data]);
   if (file) fs.writeFileSync(file, out);
   return out;
+}
+
+// ------------------------------------------------------------------ imgpack
+
+/** The Rust side of the imgpack comparisons: the demo package's `imgpack_truth` example. */
+export function imgpackTruthBin() {
+  const bin = process.env.IMGPACK_TRUTH_BIN ??
+    path.join(process.env.CARGO_TARGET_DIR ?? path.join(repo, 'target'), 'release', 'examples', 'imgpack_truth');
+  if (!fs.existsSync(bin)) {
+    throw new Error(`${bin} not found: build it (cargo build --release -p framewire-demo --example imgpack_truth) or set IMGPACK_TRUTH_BIN`);
+  }
+  return bin;
+}
+
+/** A float as the truth writes it: a number, or "NaN" / "Infinity" / "-Infinity". */
+const truthFloat = (v) => (typeof v === 'string' ? Number(v) : v);
+
+/** What the Rust decoder says of each file: [{ ok: false, message } | { ok: true, ... }]. */
+export function imgpackTruth(files) {
+  const out = [];
+  // In batches, to keep each command line short.
+  for (let i = 0; i < files.length; i += 200) {
+    const batch = files.slice(i, i + 200);
+    const r = spawnSync(imgpackTruthBin(), batch, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`imgpack_truth failed: ${r.stderr}`);
+    const lines = r.stdout.trimEnd().split('\n');
+    if (lines.length !== batch.length) throw new Error(`imgpack_truth: ${lines.length} lines for ${batch.length} files`);
+    out.push(...lines.map((l) => JSON.parse(l)));
+  }
+  return out;
+}
+
+/** Same value, NaN equal to NaN (payloads may differ), -0 told from 0. */
+const same = (a, b) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+
+/** Differences between summarize() of an imgpack message and its Rust truth. */
+export function compareImgpack(js, truth) {
+  const diffs = [];
+  const eq = (what, a, b) => { if (!same(a, b)) diffs.push(`${what}: js ${String(a)} vs rust ${String(b)}`); };
+  eq('ok', js.ok, truth.ok);
+  if (!js.ok || !truth.ok) {
+    if (!js.ok && !truth.ok) eq('message', js.message, truth.message);
+    else diffs.push(js.ok ? `js accepted, rust: ${truth.message}` : `js: ${js.message}`);
+    return diffs;
+  }
+  eq('format', js.format, truth.format);
+  for (const k of ['dtype', 'bits', 'endianness', 'order', 'version', 'resolution', 'headerLen', 'padLen', 'blobOffset', 'json']) {
+    eq(k, js[k], truth[k]);
+  }
+  eq('size', js.size, truth.size === null ? null : truthFloat(truth.size));
+  eq('vmin', js.vmin, truthFloat(truth.vmin));
+  eq('vmax', js.vmax, truthFloat(truth.vmax));
+  eq('shape', js.shape.join(','), truth.shape.join(','));
+  for (const k of ['data', 'values']) {
+    const want = truth[k].map(truthFloat);
+    eq(`${k}.length`, js[k].length, want.length);
+    const bad = want.findIndex((v, i) => !same(js[k][i], v));
+    if (bad >= 0) diffs.push(`${k}[${bad}]: js ${js[k][bad]} vs rust ${want[bad]}`);
+  }
+  return diffs;
+}
+
+/** tests/interop/imgpack/manifest.json (Python's json: bare NaN / Infinity as numbers). */
+export function imgpackManifest() {
+  const dir = path.join(repo, 'tests', 'interop', 'imgpack');
+  const text = fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8');
+  // The bare words occur only as values here (no string holds them).
+  const entries = JSON.parse(text.replace(/-Infinity|Infinity|NaN/g, (w) => `"${w}"`));
+  return entries.map((e) => ({ ...e, path: path.join(dir, e.file), values: e.values.map(truthFloat) }));
+}
+
+/** The typed array imgpack's decoder returns for a manifest dtype (float16 widened to float32). */
+export const IMGPACK_ARRAY_TYPES = {
+  uint8: 'Uint8Array', uint16: 'Uint16Array', uint32: 'Uint32Array',
+  float16: 'Float32Array', float32: 'Float32Array', float64: 'Float64Array',
+};
+
+/** Differences between summarize() of a manifest file and the manifest's decoded array. */
+export function compareManifest(js, entry) {
+  if (!js.ok) return [`rejected: ${js.message}`];
+  const diffs = [];
+  const p = entry.params;
+  if (js.format !== 'imgpack') diffs.push(`format ${js.format}`);
+  if (js.dtype !== p.dtype) diffs.push(`dtype ${js.dtype} vs ${p.dtype}`);
+  if (p.bits !== undefined && js.bits !== p.bits) diffs.push(`bits ${js.bits} vs ${p.bits}`);
+  const order = p.dtype === 'packed' ? null : p.endianness;
+  if (js.endianness !== order) diffs.push(`endianness ${js.endianness} vs ${order}`);
+  if (js.shape.join(',') !== entry.shape.join(',')) diffs.push(`shape ${js.shape} vs ${entry.shape}`);
+  if (js.dataType !== IMGPACK_ARRAY_TYPES[entry.dtype]) diffs.push(`array ${js.dataType} for ${entry.dtype}`);
+  if (js.data.length !== entry.values.length) diffs.push(`length ${js.data.length} vs ${entry.values.length}`);
+  const bad = entry.values.findIndex((v, i) => !same(js.data[i], v));
+  if (bad >= 0) diffs.push(`[${bad}]: js ${js.data[bad]} vs manifest ${entry.values[bad]}`);
+  return diffs;
 }

@@ -1,5 +1,7 @@
-//! `POST /set_array`: a JSON 2-D list or an `.npy` file from the request
-//! body, shown on the live stream until `POST /animate`.
+//! `POST /set_array`: a JSON 2-D list (bare, or as imgpack's demo sends it,
+//! `{"data": [[...]]}`) or an `.npy` file from the request body, shown on
+//! the live stream until `POST /animate`, in the stream's wire format
+//! (`/set_mode`; re-encoded when that changes).
 //!
 //! The body is read chunk by chunk within [`BODY_TIMEOUT`], at most
 //! [`MAX_BODY`] bytes (`413` beyond), one array at a time
@@ -15,14 +17,38 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use framewire::quant::{nan_min_max_f64, Samples};
-use framewire::vcbn::{self, Dtype, Params};
+use framewire::vcbn::Dtype;
 use http_body_util::BodyExt as _;
 
 use crate::jsonarray;
 use crate::live::{
-    bad_request, content_type, encode, json, lock, unsupported, Live, Mode, BODY_TIMEOUT, MAX_BODY,
+    bad_request, content_type, json, lock, unsupported, Live, Mode, BODY_TIMEOUT, MAX_BODY,
     MAX_ELEMENTS,
 };
+use crate::mode::Wire;
+
+/// A posted array as shown: kept, so that `/set_mode` can re-encode it.
+pub(crate) struct Fixed {
+    array: Array,
+    vmin: f64,
+    vmax: f64,
+    /// `?dtype=`, for the VCBN wire format.
+    vcbn_dtype: Dtype,
+}
+
+impl Fixed {
+    /// The array as one frame in `wire`'s format.
+    pub(crate) fn encode(&self, wire: &Wire) -> Result<Bytes, String> {
+        wire.encode(
+            self.array.samples(),
+            self.array.shape,
+            self.vmin,
+            self.vmax,
+            self.vcbn_dtype,
+        )
+        .map_err(|e| e.to_string())
+    }
+}
 
 /// A 2-D array from a request body, C order.
 struct Array {
@@ -40,6 +66,25 @@ impl Array {
         match &self.values {
             Values::F32(v) => Samples::F32(v),
             Values::F64(v) => Samples::F64(v),
+        }
+    }
+
+    /// The same array in f32 when every value is one (NaN included), so that
+    /// the array kept for `/set_mode` takes 4 bytes a value, not 8. Lossless:
+    /// every encoder gives the same bytes for an f32-exact f64 as for the
+    /// f32 (the n-bit dtypes round to f32 first, the floats convert the value).
+    fn compact(self) -> Array {
+        let Values::F64(v) = &self.values else {
+            return self;
+        };
+        let exact = v.iter().all(|&x| x.is_nan() || f64::from(x as f32) == x);
+        if !exact {
+            return self;
+        }
+        let f32s = v.iter().map(|&x| x as f32).collect();
+        Array {
+            shape: self.shape,
+            values: Values::F32(f32s),
         }
     }
 
@@ -294,7 +339,10 @@ async fn read_body(body: Body, npy: bool) -> Result<Parsed, Response> {
         None => parser.finish().and_then(|((h, w), values)| {
             check_size(h as u64, w as u64).map(|shape| Array {
                 shape,
-                values: Values::F64(values),
+                values: match values {
+                    jsonarray::Flat::F32(v) => Values::F32(v),
+                    jsonarray::Flat::F64(v) => Values::F64(v),
+                },
             })
         }),
     };
@@ -331,7 +379,9 @@ pub(crate) async fn set_array(
         Ok(p) => p,
         Err(resp) => return resp,
     };
-    let result = tokio::task::spawn_blocking(move || -> Result<(Bytes, String), String> {
+    // Read under the parse slot, which /set_mode also holds to change it.
+    let wire = *lock(&live.wire);
+    let result = tokio::task::spawn_blocking(move || -> Result<(Fixed, Bytes, String), String> {
         let array = match parsed {
             Parsed::Json(array) => array?,
             Parsed::Npy(body) => {
@@ -349,6 +399,9 @@ pub(crate) async fn set_array(
             Some("uint8") => Dtype::U8,
             Some(other) => return Err(format!("?dtype={other:?}: expected uint8 or uint16")),
         };
+        if wire != Wire::Vcbn && q.contains_key("dtype") {
+            return Err("?dtype= is the VCBN dtype, but the stream is in imgpack's layout: POST /set_mode sets its dtype and bits".to_owned());
+        }
         let (vmin, vmax) = match (query_f64(&q, "vmin")?, query_f64(&q, "vmax")?) {
             (Some(lo), Some(hi)) => (lo, hi),
             (lo, hi) => {
@@ -370,23 +423,23 @@ pub(crate) async fn set_array(
                 (lo.unwrap_or(min), hi.unwrap_or(max))
             }
         };
-        let bytes = encode(
-            array.samples(),
-            array.shape,
-            &Params::new(dtype, vmin, vmax),
-        )
-        .map_err(|e| e.to_string())?;
-        let json = vcbn::decode(&bytes)
-            .map(|f| f.json().to_owned())
-            .map_err(|e| e.to_string())?;
-        Ok((bytes, json))
+        let fixed = Fixed {
+            array: array.compact(),
+            vmin,
+            vmax,
+            vcbn_dtype: dtype,
+        };
+        let bytes = fixed.encode(&wire)?;
+        let json = crate::mode::header_json(&bytes)?;
+        Ok((fixed, bytes, json))
     })
     .await;
     match result {
-        Ok(Ok((bytes, header_json))) => {
+        Ok(Ok((fixed, bytes, header_json))) => {
             let mode = {
                 let mut mode = lock(&live.mode);
                 *mode = Mode::Fixed;
+                *lock(&live.fixed) = Some(Arc::new(fixed));
                 live.publish(&mode, bytes);
                 drop(mode);
                 live.state_json()

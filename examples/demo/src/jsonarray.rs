@@ -3,9 +3,14 @@
 //!
 //! `serde_json` would first build a `Vec<Vec<Option<f64>>>` (a vector per
 //! row, 16 bytes per value: about 30 times the body for `0,0,0,...`); this
-//! state machine keeps 8 bytes per value and never holds the body. It reads
+//! state machine keeps 4 bytes per value (8 once a value needs f64, see
+//! [`Flat`]) and never holds the body. It reads
 //! exactly JSON's grammar for this shape: numbers as RFC 8259 writes them,
 //! `null` (read as NaN, as NumPy reads `None`), whitespace, and nothing else.
+//!
+//! The list may also come wrapped as imgpack's demo posts it,
+//! `{"data": [[...]]}`: an object with the one key `data` (written without
+//! escapes) around the same list.
 
 /// Where the parser is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -30,6 +35,57 @@ enum St {
     Number,
     /// In `null`, this many letters matched.
     Null(u8),
+    /// After a wrapping object's `{`: its key's opening `"`.
+    WrapOpen,
+    /// In the wrapping object's key, this many bytes of `data"` matched.
+    WrapKey(u8),
+    /// After the key: `:`.
+    WrapColon,
+    /// After the wrapped list: the object's `}`.
+    WrapClose,
+}
+
+/// The values, row-major: f32 while every value is exactly an f32 (NaN
+/// included), f64 from the first that is not (the f32s converted, exactly).
+/// The array kept on show then takes half the memory in the common case,
+/// and no encoder can tell the difference.
+#[derive(Debug, PartialEq)]
+pub enum Flat {
+    /// Every value is exactly an f32.
+    F32(Vec<f32>),
+    /// Some value is not.
+    F64(Vec<f64>),
+}
+
+impl Flat {
+    fn len(&self) -> usize {
+        match self {
+            Flat::F32(v) => v.len(),
+            Flat::F64(v) => v.len(),
+        }
+    }
+
+    fn push(&mut self, x: f64) {
+        match self {
+            Flat::F32(v) if x.is_nan() || f64::from(x as f32) == x => v.push(x as f32),
+            Flat::F32(v) => {
+                let mut wide: Vec<f64> = Vec::with_capacity(v.capacity().max(v.len() + 1));
+                wide.extend(v.iter().map(|&y| f64::from(y)));
+                wide.push(x);
+                *self = Flat::F64(wide);
+            }
+            Flat::F64(v) => v.push(x),
+        }
+    }
+
+    /// The values as f64 (for tests).
+    #[cfg(test)]
+    fn to_f64(&self) -> Vec<f64> {
+        match self {
+            Flat::F32(v) => v.iter().map(|&y| f64::from(y)).collect(),
+            Flat::F64(v) => v.clone(),
+        }
+    }
 }
 
 /// The longest number accepted, in bytes.
@@ -38,13 +94,15 @@ const MAX_NUMBER: usize = 64;
 /// The parser: feed it the body's chunks, then [`Parser::finish`].
 pub struct Parser {
     st: St,
-    values: Vec<f64>,
+    values: Flat,
     width: usize,
     rows: usize,
     in_row: usize,
     number: Vec<u8>,
     offset: u64,
     max_values: u64,
+    /// Whether the list is wrapped as `{"data": ...}`.
+    wrapped: bool,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -94,13 +152,14 @@ impl Parser {
     pub fn new(max_values: u64) -> Parser {
         Parser {
             st: St::Start,
-            values: Vec::new(),
+            values: Flat::F32(Vec::new()),
             width: 0,
             rows: 0,
             in_row: 0,
             number: Vec::with_capacity(MAX_NUMBER),
             offset: 0,
             max_values,
+            wrapped: false,
         }
     }
 
@@ -191,6 +250,19 @@ impl Parser {
                 self.end_number()?;
                 return self.byte(b);
             }
+            St::WrapKey(k) => {
+                if b"data\"".get(usize::from(k)) != Some(&b) {
+                    return Err(self.fail(
+                        "expected the key \"data\" (an object body is {\"data\": [[...]]})",
+                    ));
+                }
+                self.st = if k == 4 {
+                    St::WrapColon
+                } else {
+                    St::WrapKey(k + 1)
+                };
+                return Ok(());
+            }
             St::Null(k) => {
                 let want = b"null".get(usize::from(k)).copied();
                 if want != Some(b) {
@@ -207,13 +279,41 @@ impl Parser {
         if is_ws(b) {
             return Ok(());
         }
+        // The end of the list: the end of the body, or of the wrapping object.
+        let end = if self.wrapped {
+            St::WrapClose
+        } else {
+            St::Done
+        };
         match (self.st, b) {
+            (St::Start, b'{') if !self.wrapped => {
+                self.wrapped = true;
+                self.st = St::WrapOpen;
+            }
+            (St::WrapOpen, b'"') => self.st = St::WrapKey(0),
+            (St::WrapOpen, _) => {
+                return Err(self.fail(format_args!(
+                    "expected the key \"data\" (an object body is {{\"data\": [[...]]}}), found {}",
+                    shown(b)
+                )))
+            }
+            (St::WrapColon, b':') => self.st = St::Start,
+            (St::WrapColon, _) => {
+                return Err(self.fail(format_args!("expected ':', found {}", shown(b))))
+            }
+            (St::WrapClose, b'}') => self.st = St::Done,
+            (St::WrapClose, _) => {
+                return Err(self.fail(format_args!(
+                    "expected '}}' (the object holds only \"data\"), found {}",
+                    shown(b)
+                )))
+            }
             (St::Start, b'[') => self.st = St::OuterOpen,
             (St::Start, _) => {
                 return Err(self.fail(format_args!("expected '[', found {}", shown(b))))
             }
             (St::OuterOpen | St::OuterNext, b'[') => self.st = St::RowOpen,
-            (St::OuterOpen, b']') => self.st = St::Done,
+            (St::OuterOpen, b']') => self.st = end,
             (St::OuterOpen | St::OuterNext, _) => {
                 return Err(self.fail(format_args!("expected a row '[', found {}", shown(b))))
             }
@@ -222,21 +322,21 @@ impl Parser {
             (St::AfterValue, b',') => self.st = St::RowNext,
             (St::AfterValue, b']') => self.end_row()?,
             (St::AfterRow, b',') => self.st = St::OuterNext,
-            (St::AfterRow, b']') => self.st = St::Done,
+            (St::AfterRow, b']') => self.st = end,
             (St::AfterValue | St::AfterRow, _) => {
                 return Err(self.fail(format_args!("expected ',' or ']', found {}", shown(b))))
             }
             (St::Done, _) => {
                 return Err(self.fail(format_args!("trailing characters ({})", shown(b))))
             }
-            (St::Number | St::Null(_), _) => {}
+            (St::Number | St::Null(_) | St::WrapKey(_), _) => {}
         }
         Ok(())
     }
 
     /// Whether nothing but whitespace has been read.
     pub fn is_blank(&self) -> bool {
-        self.st == St::Start
+        self.st == St::Start && !self.wrapped
     }
 
     /// Parses the next chunk of the body.
@@ -249,7 +349,7 @@ impl Parser {
     }
 
     /// The end of the body: `(rows, width)` and the values, row-major.
-    pub fn finish(mut self) -> Result<((usize, usize), Vec<f64>), String> {
+    pub fn finish(mut self) -> Result<((usize, usize), Flat), String> {
         if self.st == St::Number {
             self.end_number()?;
         }
@@ -270,7 +370,24 @@ mod tests {
         for b in s.as_bytes() {
             p.feed(std::slice::from_ref(b))?;
         }
-        p.finish()
+        p.finish().map(|(shape, v)| (shape, v.to_f64()))
+    }
+
+    #[test]
+    fn f32_while_exact() {
+        let flat = |s: &str| {
+            let mut p = Parser::new(100);
+            p.feed(s.as_bytes()).unwrap();
+            p.finish().unwrap().1
+        };
+        assert_eq!(
+            flat("[[0, 1.5, -2, 9.5367431640625e-7]]"),
+            Flat::F32(vec![0.0, 1.5, -2.0, 9.536_743e-7])
+        );
+        assert!(matches!(flat("[[null]]"), Flat::F32(_)));
+        // 0.1 is no f32: from there on f64, the earlier values exact.
+        assert_eq!(flat("[[0.5, 0.1, 2]]"), Flat::F64(vec![0.5, 0.1, 2.0]));
+        assert_eq!(flat("[[1e300]]"), Flat::F64(vec![1e300]));
     }
 
     #[test]
@@ -283,6 +400,12 @@ mod tests {
         assert_eq!(parse("[]").unwrap().0, (0, 0));
         assert_eq!(parse("[[],[]]").unwrap().0, (2, 0));
         assert_eq!(parse("[[7]]").unwrap().1, [7.0]);
+        // imgpack's body: the same list as {"data": ...}.
+        let ((h, w), v) = parse(" { \"data\" :\n[[1, 2], [3, null]] } ").unwrap();
+        assert_eq!((h, w), (2, 2));
+        assert_eq!(v[..3], [1.0, 2.0, 3.0]);
+        assert!(v[3].is_nan());
+        assert_eq!(parse("{\"data\":[]}").unwrap().0, (0, 0));
     }
 
     #[test]
@@ -300,7 +423,17 @@ mod tests {
                 "[[1,\"x\"]]",
                 "expected a number or null, found '\"' at byte 4",
             ),
-            ("{\"a\":1}", "expected '[', found '{' at byte 0"),
+            ("{\"a\":1}", "expected the key \"data\""),
+            (
+                "{\"data\":[[1]],\"vmin\":0}",
+                "expected '}' (the object holds only \"data\"), found ','",
+            ),
+            ("{\"data\" [[1]]}", "expected ':', found '['"),
+            ("{\"data\":[[1]]", "unexpected end of input (EOF)"),
+            ("{\"data\":", "unexpected end of input (EOF)"),
+            ("{\"data\":{\"data\":[[1]]}}", "expected '[', found '{'"),
+            ("{}", "expected the key \"data\""),
+            ("[[1]]}", "trailing characters"),
             ("[[1,2],[3,4]", "unexpected end of input (EOF)"),
             ("[[NaN]]", "expected a number or null, found 'N'"),
             ("[[01]]", "invalid number \"01\""),

@@ -1,15 +1,17 @@
 //! The live stream: an animated pattern at ~30 frames per second, or an array
-//! posted to `/set_array`, sent as VCBN envelopes over `/ws`.
+//! posted to `/set_array`, sent over `/ws` as VCBN envelopes, or in
+//! imgpack's latest layout after `POST /set_mode` (`mode.rs`).
 //!
-//! One producer task encodes each frame once (with `framewire::vcbn::encode`)
-//! and publishes it on a `watch` channel; every WebSocket connection sends the
-//! latest frame whenever it changes (a slow client skips frames instead of
-//! queueing them) and answers the text message `resend` with the current
-//! frame. `POST /set_array` switches to a fixed array, shown (and resent)
-//! until `POST /animate`.
+//! One producer task encodes each frame once (with `framewire::vcbn::encode`
+//! or `framewire::imgpack::encode_to_vec`) and publishes it on a `watch`
+//! channel; every WebSocket connection sends the latest frame whenever it
+//! changes (a slow client skips frames instead of queueing them) and answers
+//! any text message (this page sends `resend`, imgpack's sends `send`) with
+//! the current frame. `POST /set_array` switches to a fixed array, shown
+//! (and resent) until `POST /animate`.
 //!
 //! `GET /stream?n=N` is a plain HTTP body of N frames back to back (VCBN
-//! frames of the animation, with a SAC frame every fifth), sent in small
+//! frames of the animation, whatever the WebSocket's wire format, with a SAC frame every fifth), sent in small
 //! pieces over about a second: input for `framewire.js`'s `readFrames`. Each
 //! frame is made when its turn comes, so a stream holds one frame at a time.
 //!
@@ -17,7 +19,10 @@
 //! and frames of at most [`MAX_WS_MESSAGE`] bytes, at most [`MAX_SOCKETS`]
 //! WebSocket connections, request bodies of at most [`MAX_BODY`] bytes
 //! (413 beyond) read within [`BODY_TIMEOUT`], and [`PARSE_SLOTS`] arrays
-//! parsed at a time, each straight into one flat buffer (`jsonarray.rs`).
+//! parsed at a time, each straight into one flat buffer (`jsonarray.rs`);
+//! the array on show is kept for `/set_mode` to re-encode (at most
+//! [`MAX_ELEMENTS`] values, 4 bytes each when they are exact f32s, else 8),
+//! until the next array or `POST /animate`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -34,6 +39,9 @@ use framewire::quant::Samples;
 use framewire::vcbn::{self, Dtype, Params};
 use tokio::sync::{watch, Semaphore};
 
+use crate::array::Fixed;
+use crate::mode::Wire;
+
 /// Rows and columns of the animated pattern.
 pub const ANIM_SHAPE: [usize; 2] = [144, 256];
 /// Time between animation frames (~30 per second).
@@ -43,7 +51,7 @@ pub const MAX_BODY: usize = 32 * 1024 * 1024;
 /// The most values an array may have (4096 x 4096).
 pub const MAX_ELEMENTS: u64 = 4096 * 4096;
 /// The largest WebSocket message (and frame) a client may send: the server
-/// reads only the short text message `resend`.
+/// reads only short text messages (each asks for the current frame).
 pub const MAX_WS_MESSAGE: usize = 1024;
 /// The most WebSocket connections at once (beyond: 503).
 pub const MAX_SOCKETS: usize = 128;
@@ -76,6 +84,11 @@ pub struct Live {
     /// Held while a frame is published, so a posted array is never
     /// overwritten by an animation frame encoded just before it.
     pub(crate) mode: Mutex<Mode>,
+    /// The wire format (`/set_mode`). Changed with `mode` and a parse slot
+    /// held; read under `mode` for each frame.
+    pub(crate) wire: Mutex<Wire>,
+    /// The array shown in [`Mode::Fixed`], for re-encoding.
+    pub(crate) fixed: Mutex<Option<Arc<Fixed>>>,
     sockets: Arc<Semaphore>,
     pub(crate) parsing: Arc<Semaphore>,
 }
@@ -141,6 +154,8 @@ impl Live {
         let live = Arc::new(Live {
             frames,
             mode: Mutex::new(Mode::Animated),
+            wire: Mutex::new(Wire::Vcbn),
+            fixed: Mutex::new(None),
             sockets: Arc::new(Semaphore::new(MAX_SOCKETS)),
             parsing: Arc::new(Semaphore::new(PARSE_SLOTS)),
         });
@@ -166,7 +181,8 @@ impl Live {
             Mode::Fixed => "fixed",
         };
         let seq = self.frames.borrow().seq;
-        format!("{{\"mode\":\"{mode}\",\"seq\":{seq}}}")
+        let wire = lock(&self.wire).state_keys();
+        format!("{{\"mode\":\"{mode}\",\"seq\":{seq},{wire}}}")
     }
 }
 
@@ -174,7 +190,6 @@ async fn animate(live: Arc<Live>) {
     let mut tick = tokio::time::interval(FRAME_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let start = Instant::now();
-    let params = Live::anim_params();
     let mut buf = Vec::with_capacity(ANIM_SHAPE[0] * ANIM_SHAPE[1]);
     loop {
         tick.tick().await;
@@ -186,8 +201,9 @@ async fn animate(live: Arc<Live>) {
         if *mode != Mode::Animated {
             continue;
         }
+        let wire = *lock(&live.wire);
         pattern(start.elapsed().as_secs_f32(), &mut buf);
-        match encode(Samples::F32(&buf), ANIM_SHAPE, &params) {
+        match wire.encode(Samples::F32(&buf), ANIM_SHAPE, 0.0, 1.0, Dtype::U16) {
             Ok(bytes) => live.publish(&mode, bytes),
             Err(e) => eprintln!("demo: animation frame: {e}"),
         }
@@ -199,6 +215,7 @@ pub fn routes(live: Arc<Live>) -> Router {
     Router::new()
         .route("/ws", get(ws))
         .route("/set_array", post(crate::array::set_array))
+        .route("/set_mode", post(crate::mode::set_mode))
         .route("/animate", post(resume))
         .route("/stream", get(stream))
         .route(
@@ -258,12 +275,12 @@ async fn connection(mut socket: WebSocket, live: Arc<Live>) {
                 }
             }
             msg = socket.recv() => match msg {
-                Some(Ok(Message::Text(text))) => {
-                    if text.trim() == "resend" {
-                        let bytes = rx.borrow_and_update().bytes.clone();
-                        if socket.send(Message::Binary(bytes)).await.is_err() {
-                            break;
-                        }
+                // Any text message asks for the current frame: this page
+                // sends "resend", imgpack's page "send".
+                Some(Ok(Message::Text(_))) => {
+                    let bytes = rx.borrow_and_update().bytes.clone();
+                    if socket.send(Message::Binary(bytes)).await.is_err() {
+                        break;
                     }
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
@@ -306,6 +323,7 @@ async fn resume(State(live): State<Arc<Live>>, headers: HeaderMap) -> Response {
         return unsupported(&["application/json"]);
     }
     *lock(&live.mode) = Mode::Animated;
+    *lock(&live.fixed) = None;
     json(StatusCode::OK, live.state_json())
 }
 

@@ -1,5 +1,5 @@
-//! The framewire demo server: live VCBN frames over a WebSocket to a canvas,
-//! and a folder of images served CDN-style with their SAC companions.
+//! The framewire demo server: live VCBN frames (or imgpack's latest layout)
+//! over a WebSocket to a canvas, and a folder of images served CDN-style with their SAC companions.
 //!
 //! ```text
 //! cargo run --release -p framewire-demo [-- --port 8765 --host 127.0.0.1 --images DIR]
@@ -11,11 +11,12 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /` | the page (canvas, header, colormaps, SAC overlay) |
-//! | `GET /framewire.js` | the browser decoders (ES module) |
-//! | `GET /ws` | WebSocket: binary VCBN frames, ~30 per second; send `"resend"` for the current frame again |
-//! | `POST /set_array` | a JSON 2-D list or an `.npy` body (`?vmin=&vmax=&dtype=uint8\|uint16`): shown until `POST /animate` |
+//! | `GET /framewire.js`, `GET /imgpack.js` | the browser decoders (ES modules) |
+//! | `GET /ws` | WebSocket: binary frames, ~30 per second; any text message (`"resend"`, imgpack's `"send"`) for the current frame again |
+//! | `POST /set_array` | a JSON 2-D list (or `{"data": [[...]]}`) or an `.npy` body (`?vmin=&vmax=&dtype=uint8\|uint16`): shown until `POST /animate` |
+//! | `POST /set_mode` | `{"dtype":"packed","bits":12}`: frames in imgpack's latest layout from now on; `{"format":"vcbn"}` back (see `mode.rs`) |
 //! | `POST /animate` | back to the animated pattern |
-//! | `GET /api/state` | `{"mode":"animated"\|"fixed","seq":N}` |
+//! | `GET /api/state` | `{"mode":"animated"\|"fixed","seq":N,"format":"vcbn"}`, or `"format":"imgpack","dtype":...,"bits":...,"endianness":...` |
 //! | `GET /api/images` | the images in the folder |
 //! | `GET /i/<name>` | the folder, with CDN headers (see `cdn.rs`) |
 //!
@@ -23,7 +24,8 @@
 //! `--allow-host`); POSTs and the WebSocket upgrade from another site's page
 //! are refused; see `server.rs` for the connection limits.
 //!
-//! Every frame is made by `framewire::vcbn::encode`; every `.sac` by
+//! Every frame is made by `framewire::vcbn::encode` or
+//! `framewire::imgpack::encode_to_vec`; every `.sac` by
 //! `framewire::sac::encode`.
 
 mod array;
@@ -31,6 +33,7 @@ mod cdn;
 mod images;
 mod jsonarray;
 mod live;
+mod mode;
 mod ranges;
 mod server;
 
@@ -46,6 +49,7 @@ use axum::Router;
 const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
 const FRAMEWIRE_JS: &str = include_str!("../static/framewire.js");
+const IMGPACK_JS: &str = include_str!("../static/imgpack.js");
 const STYLE_CSS: &str = include_str!("../static/style.css");
 
 const DEFAULT_PORT: u16 = 8765;
@@ -145,6 +149,10 @@ async fn serve(opts: Options) -> Result<(), String> {
         .route(
             "/framewire.js",
             get(|| async { asset("text/javascript; charset=utf-8", FRAMEWIRE_JS) }),
+        )
+        .route(
+            "/imgpack.js",
+            get(|| async { asset("text/javascript; charset=utf-8", IMGPACK_JS) }),
         )
         .route(
             "/style.css",

@@ -1,16 +1,20 @@
-// The demo page: live VCBN frames from /ws on a canvas, and SAC arrays from
+// The demo page: live frames from /ws on a canvas (VCBN envelopes, or
+// imgpack's latest layout after POST /set_mode), and SAC arrays from
 // /i/<image>.sac drawn over their image. All decoding is framewire.js.
 //
 // Pixel rules (the browser tests check them):
-// - grayscale: gray = round(level * 255 / resolution), levels above the
-//   resolution drawn as 255; alpha 255.
-// - viridis: t = level / resolution, the viridis polynomial fit, alpha 255.
+// - grayscale: gray = round(level * 255 / top), levels above top drawn as
+//   255; alpha 255. top is the VCBN resolution, or imgpack's top level
+//   2**bits - 1. imgpack's float dtypes: t = (x - vmin) / (vmax - vmin)
+//   clamped to 0..1 (0 for NaN, or when the range is empty or not
+//   finite), gray = round(255 * t).
+// - viridis: t = level / top (or t as above), the viridis polynomial fit, alpha 255.
 // - SAC overlay: m = hypot(a, b), M = the largest m, t = m / M (0 when M = 0);
 //   alpha = round(255 * t), colour from a red-yellow-white ramp of t.
 //
 // Query parameters: ?colormap=gray|viridis, ?image=<name>.
 
-import { parseSAC, parseVCBN, readFrames } from './framewire.js';
+import { parseFrame, parseSAC, readFrames } from './framewire.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -18,7 +22,7 @@ const params = new URLSearchParams(location.search);
 // Exposed for tests and the curious.
 const demo = {
   frames: 0,
-  last: null, // { magic, version, headerLen, header, json, byteLength }
+  last: null, // { format, magic, version, headerLen, header, json, byteLength }
   colormap: 'gray',
   overlay: 'loading', // 'loading' | 'shown' | 'none'
   overlayError: null,
@@ -78,6 +82,12 @@ const ctx = canvas.getContext('2d');
 let lastFrame = null;
 const arrivals = [];
 
+/** RGBA of t in 0..1 as one little-endian word (as the LUTs hold it). */
+function colourWord(name, t) {
+  const [r, g, b] = name === 'viridis' ? viridis(t) : Array(3).fill(Math.round(255 * t));
+  return (r | (g << 8) | (b << 16) | (255 << 24)) >>> 0;
+}
+
 function draw(frame) {
   const [H, W] = frame.header.shape;
   if (canvas.width !== W || canvas.height !== H) {
@@ -85,17 +95,50 @@ function draw(frame) {
     canvas.height = H;
   }
   if (W === 0 || H === 0) return;
-  const res = frame.header.resolution;
-  const table = lut(demo.colormap, res);
   const img = ctx.createImageData(W, H);
   const px = new Uint32Array(img.data.buffer);
-  const words = new Uint32Array(table.buffer);
-  const levels = frame.levels;
-  for (let i = 0; i < levels.length; i++) {
-    const q = levels[i];
-    px[i] = words[q > res ? res : q];
+  const h = frame.header;
+  if (frame.format === 'imgpack' && frame.levels === null) {
+    // Raw floats: scaled by the header's range.
+    const span = h.vmax - h.vmin;
+    const ok = Number.isFinite(span) && span > 0;
+    const data = frame.data;
+    for (let i = 0; i < data.length; i++) {
+      const t = ok ? (data[i] - h.vmin) / span : 0;
+      px[i] = colourWord(demo.colormap, t > 0 ? Math.min(1, t) : 0); // NaN -> 0
+    }
+  } else {
+    const top = frame.format === 'imgpack' ? 2 ** h.bits - 1 : h.resolution;
+    const levels = frame.levels;
+    if (top <= 65535) {
+      const words = new Uint32Array(lut(demo.colormap, top).buffer);
+      for (let i = 0; i < levels.length; i++) {
+        const q = levels[i];
+        px[i] = words[q > top ? top : q];
+      }
+    } else {
+      // Too many levels for a table: each pixel on its own.
+      for (let i = 0; i < levels.length; i++) {
+        const q = Math.min(levels[i], top);
+        if (demo.colormap === 'viridis') {
+          px[i] = colourWord('viridis', q / top);
+        } else {
+          const g = Math.round((q * 255) / top);
+          px[i] = (g | (g << 8) | (g << 16) | (255 << 24)) >>> 0;
+        }
+      }
+    }
   }
   ctx.putImageData(img, 0, 0);
+}
+
+/** The wire format of a frame, as the stats line shows it. */
+function wireOf(frame) {
+  const h = frame.header;
+  if (frame.format !== 'imgpack') return `VCBN ${h.dtype}`;
+  const order = h.endianness ? ` ${h.endianness}` : '';
+  return h.bits !== null && frame.levels !== null
+    ? `imgpack ${h.dtype} ${h.bits}-bit${order}` : `imgpack ${h.dtype}${order}`;
 }
 
 /**
@@ -127,15 +170,17 @@ function prettyJSON(text) {
 }
 
 function showHeader(frame) {
+  const what = frame.format === 'imgpack' ? 'imgpack (no magic)' : `${frame.magic} v${frame.version}`;
   $('header').textContent = `${prettyJSON(frame.json)}\n\n` +
-    `${frame.magic} v${frame.version} · HEADER_LEN ${frame.headerLen} · pad ${frame.padLen} · ` +
+    `${what} · HEADER_LEN ${frame.headerLen} · pad ${frame.padLen} · ` +
     `blob ${(frame.byteLength - frame.blobOffset).toLocaleString('en')} bytes`;
 }
 
 function onFrame(buf) {
   let frame;
   try {
-    frame = parseVCBN(buf);
+    frame = parseFrame(buf);
+    if (frame.format === 'sac') throw new Error('a SAC file on the live stream');
   } catch (err) {
     demo.errors.push(err.message);
     $('header').textContent = `bad frame: ${err.message}`;
@@ -144,11 +189,12 @@ function onFrame(buf) {
   lastFrame = frame;
   demo.frames++;
   demo.last = {
-    magic: frame.magic, version: frame.version, headerLen: frame.headerLen,
-    header: frame.header, json: frame.json, byteLength: frame.byteLength,
+    format: frame.format, magic: frame.magic, version: frame.version, headerLen: frame.headerLen,
+    header: frame.header, json: frame.json, byteLength: frame.byteLength, wire: wireOf(frame),
   };
   draw(frame);
   showHeader(frame);
+  $('stat-wire').textContent = demo.last.wire;
   const now = performance.now();
   arrivals.push(now);
   while (arrivals.length > 31) arrivals.shift();
@@ -189,6 +235,22 @@ $('animate').addEventListener('click', async () => {
   await fetch('/animate', { method: 'POST' });
   refreshMode();
 });
+
+/** POST /set_mode with the wire format chosen; shows the server's answer. */
+demo.setMode = async (dtype, bits) => {
+  const body = dtype === 'vcbn' ? { format: 'vcbn' }
+    : dtype.startsWith('float') ? { dtype } : { dtype, bits: Number(bits) };
+  const resp = await fetch('/set_mode', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const text = (await resp.text()).trim();
+  const status = $('mode-status');
+  status.className = resp.ok ? 'status' : 'status error';
+  status.textContent = resp.ok ? '' : `set_mode refused: ${text}`;
+  refreshMode();
+  return { status: resp.status, text };
+};
+$('set-mode').addEventListener('click', () => demo.setMode($('wire-dtype').value, $('wire-bits').value));
 
 // ------------------------------------------------------------------ SAC overlay
 

@@ -1,21 +1,31 @@
-// framewire.js — browser (and Node) decoders for SAC v1 files and VCBN
-// envelopes, as an ES module with no dependencies.
+// framewire.js — browser (and Node) decoders for SAC v1 files, VCBN
+// envelopes and imgpack's latest layout, as ES modules with no dependencies
+// (this file and imgpack.js next to it).
 //
-//   import { parseSAC, parseVCBN, parseFrame, dequantize, readFrames } from './framewire.js';
+//   import { parseSAC, parseVCBN, parseImgpack, parseFrame, dequantize, readFrames } from './framewire.js';
 //
 //   parseSAC(buf)          -> { a: Int16Array, b: Int16Array, width, height, flags, reserved, ... }
 //   parseVCBN(buf, opts?)  -> { magic, version, header: { dtype, shape, ... }, json, blob, levels, ... }
-//   parseFrame(buf, opts?) -> either of the above, told apart by the magic
+//   parseImgpack(buf, opts?) -> { format: 'imgpack', header: { dtype, bits, ... }, json, blob, data, levels, ... }
+//   parseFrame(buf, opts?) -> any of the above: told apart by the magic, or imgpack's layout
+//                             (no magic) when the first four bytes are no magic and byte 4 is '{'
 //   dequantize(frame)      -> Float32Array, x' = vmin + q * ((vmax - vmin) / resolution)
+//                             (imgpack: / (2**bits - 1); its float dtypes: the values)
 //   readFrames(stream)     -> async generator of frames from a fetch() body (SAC and VCBN, mixed)
 //   verifyIntegrity(buf, integrity)  -> Promise<boolean>: buf matches an SRI string ("sha256-...")
 //   fetchVerified(url, integrity)    -> Promise<Uint8Array>, rejected if the bytes do not match
 //
 // `buf` is an ArrayBuffer or any ArrayBuffer view (Uint8Array, DataView,
-// Node's Buffer). The rules are those of the Rust crate (docs/FORMATS.md §2, §3), checked
+// Node's Buffer). The rules are those of the Rust crate (docs/FORMATS.md §2, §3, §8), checked
 // in the same order, and every bad input throws a `FramewireError` (an
 // `Error`) whose message is the Rust decoder's message for the same input:
 // what is wrong and at which byte offset.
+
+// imgpack's latest layout lives in imgpack.js, which uses this module's JSON
+// reader and error messages (see `_internal` at the end).
+import { parseImgpack, imgpackValues } from './imgpack.js';
+
+export { parseImgpack, parseImgpackHeaderJSON, unpackBits, f16ToNumber, IMGPACK_DTYPES, IMGPACK_PREFIX_LEN } from './imgpack.js';
 
 export const SAC_MAGIC = 'SAC1';
 export const SAC_HEADER_LEN = 24;
@@ -147,6 +157,16 @@ function uint16At(u8, off, n, little) {
   const dv = dataView(u8);
   const out = new Uint16Array(n);
   for (let i = 0; i < n; i++) out[i] = dv.getUint16(off + 2 * i, little);
+  return out;
+}
+
+/** `n` values of a typed array type `T` at `off` in the given byte order: a view when possible, else a copy. */
+function typedAt(u8, off, n, T, getter, little) {
+  const abs = u8.byteOffset + off;
+  if (little === LITTLE_ENDIAN && abs % T.BYTES_PER_ELEMENT === 0) return new T(u8.buffer, abs, n);
+  const dv = dataView(u8);
+  const out = new T(n);
+  for (let i = 0; i < n; i++) out[i] = dv[getter](off + T.BYTES_PER_ELEMENT * i, little);
   return out;
 }
 
@@ -752,13 +772,19 @@ export function parseVCBN(input, { maxHeaderLen = DEFAULT_MAX_HEADER_LEN, maxDep
   return vcbnFrame(u8, vcbnHeader(u8, p, maxDepth));
 }
 
-/** Parses a whole SAC or VCBN frame, told apart by its magic. */
+/**
+ * Parses one whole message: SAC or VCBN, told apart by the magic, or
+ * imgpack's latest layout, which has none: taken when the first four bytes
+ * are no known magic and byte 4 is '{' (the start of its header JSON), as
+ * the Rust `Format::detect` does.
+ */
 export function parseFrame(input, options = {}) {
   const u8 = bytesOf(input);
   if (u8.length < 4) throw E.truncated(4, u8.length);
   const magic = magicOf(u8);
   if (magic === SAC_MAGIC) return parseSAC(u8);
   if (VCBN_MAGICS.includes(magic)) return parseVCBN(u8, options);
+  if (u8.length > 4 && u8[4] === 0x7b) return parseImgpack(u8, options);
   throw E.badMagic(u8.subarray(0, 4), EXPECTED_ANY);
 }
 
@@ -767,9 +793,11 @@ export function parseFrame(input, options = {}) {
 /**
  * Dequantizes levels: x' = vmin + q * ((vmax - vmin) / resolution), computed
  * in double precision and rounded to float32 (bit-identical to the Rust
- * `Dequantizer`). Takes a frame from parseVCBN (or its `header` plus levels).
+ * `Dequantizer`). Takes a frame from parseVCBN (or its `header` plus levels),
+ * or one from parseImgpack (see imgpackValues in imgpack.js).
  */
 export function dequantize(frameOrHeader, levels, out) {
+  if (frameOrHeader.format === 'imgpack') return imgpackValues(frameOrHeader, out);
   const header = frameOrHeader.header ?? frameOrHeader;
   const lv = levels ?? frameOrHeader.levels;
   if (!lv) throw new TypeError('framewire: dequantize needs levels');
@@ -967,3 +995,12 @@ export async function fetchVerified(url, integrity, init = {}) {
   }
   return bytes;
 }
+
+// ------------------------------------------------------------------ for imgpack.js
+// The pieces imgpack.js shares with the VCBN decoder (one JSON reader, one
+// set of error messages). Not part of the API.
+
+export const _internal = Object.freeze({
+  E, FramewireError, shifted, bytesOf, dataView, typedAt, utf8InvalidAt, utf8, Reader, decodeString,
+  jsonNumberToU64, expectToken, readShape, num, U64_MAX, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEADER_LEN,
+});
