@@ -159,12 +159,15 @@ pub enum Error {
         /// The version byte found.
         version: u8,
     },
-    /// VCBN `HEADER_LEN` is over the decoder's limit.
+    /// The header length field (VCBN's `HEADER_LEN`, imgpack's 4-byte
+    /// prefix) is over the decoder's limit.
     HeaderTooLong {
-        /// `HEADER_LEN` as read.
+        /// The header length as read.
         len: u64,
         /// The decoder's limit.
         limit: u64,
+        /// Where the length field starts: 5 in VCBN, 0 in imgpack's layout.
+        offset: u64,
     },
     /// The VCBN header JSON is not valid UTF-8.
     HeaderNotUtf8 {
@@ -350,14 +353,14 @@ impl Error {
             | Error::WrongType { offset, .. }
             | Error::UnknownDtype { offset }
             | Error::BadShape { offset, .. }
-            | Error::InvalidValue { offset, .. } => Some(offset),
+            | Error::InvalidValue { offset, .. }
+            | Error::HeaderTooLong { offset, .. } => Some(offset),
             Error::Truncated { available, .. } => Some(available),
             Error::TrailingBytes { expected, .. } => Some(expected),
             Error::BadMagic { .. } => Some(0),
             Error::UnsupportedDtypeCode { .. } => Some(5),
             Error::UnsupportedArrayCount { .. } => Some(6),
             Error::UnsupportedVersion { .. } => Some(4),
-            Error::HeaderTooLong { .. } => Some(5),
             _ => None,
         }
     }
@@ -425,9 +428,9 @@ impl fmt::Display for Error {
                 f,
                 "unsupported VCBN version {version} at offset 4 (versions start at 1)"
             ),
-            Error::HeaderTooLong { len, limit } => write!(
+            Error::HeaderTooLong { len, limit, offset } => write!(
                 f,
-                "header too long: HEADER_LEN at offset 5 is {len} bytes, over the limit of {limit}"
+                "header too long: HEADER_LEN at offset {offset} is {len} bytes, over the limit of {limit}"
             ),
             Error::HeaderNotUtf8 { offset } => {
                 write!(f, "header is not valid UTF-8 at offset {offset}")

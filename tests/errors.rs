@@ -578,7 +578,8 @@ fn header_too_long_default_limit() {
         e,
         Error::HeaderTooLong {
             len: 65537,
-            limit: 65536
+            limit: 65536,
+            offset: 5
         }
     );
     says(&e, &["header too long", "offset 5", "65537", "65536"]);
@@ -591,11 +592,19 @@ fn header_too_long_custom_limit() {
     let limits = Limits::DEFAULT.with_max_json_len(30);
     assert_eq!(
         vcbn::decode_with(&env, &limits).unwrap_err(),
-        Error::HeaderTooLong { len: 31, limit: 30 }
+        Error::HeaderTooLong {
+            len: 31,
+            limit: 30,
+            offset: 5
+        }
     );
     assert_eq!(
         Prefix::parse(&env, &limits).unwrap_err(),
-        Error::HeaderTooLong { len: 31, limit: 30 }
+        Error::HeaderTooLong {
+            len: 31,
+            limit: 30,
+            offset: 5
+        }
     );
 }
 
@@ -1307,6 +1316,7 @@ fn one_of_each() -> Vec<Error> {
         Error::HeaderTooLong {
             len: u64::from(u32::MAX),
             limit: 65536,
+            offset: 5,
         },
         Error::HeaderNotUtf8 { offset: 13 },
         Error::JsonSyntax {
@@ -1526,7 +1536,15 @@ fn fixed_offsets_of_prefix_errors() {
         Some(0)
     );
     assert_eq!(Error::UnsupportedVersion { version: 0 }.offset(), Some(4));
-    assert_eq!(Error::HeaderTooLong { len: 9, limit: 1 }.offset(), Some(5));
+    assert_eq!(
+        Error::HeaderTooLong {
+            len: 9,
+            limit: 1,
+            offset: 5
+        }
+        .offset(),
+        Some(5)
+    );
     assert_eq!(
         Error::MissingField {
             field: Field::Shape

@@ -159,7 +159,8 @@ fn header_len_zero_fuzzer_input() {
             offset: 0,
             error: Error::HeaderTooLong {
                 len: 149,
-                limit: 15
+                limit: 15,
+                offset: 5
             }
         })
     );

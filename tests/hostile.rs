@@ -158,7 +158,8 @@ fn vcbn_header_len_u32_max_is_too_long() {
         vcbn::decode(&env).unwrap_err(),
         Error::HeaderTooLong {
             len: u64::from(u32::MAX),
-            limit: u64::from(vcbn::DEFAULT_MAX_JSON_LEN)
+            limit: u64::from(vcbn::DEFAULT_MAX_JSON_LEN),
+            offset: 5
         }
     );
 }
@@ -289,7 +290,8 @@ fn deep_arrays_inside_an_unknown_key() {
             vcbn::decode(&env).unwrap_err(),
             Error::HeaderTooLong {
                 len: json.len() as u64,
-                limit: 65536
+                limit: 65536,
+                offset: 5
             }
         );
         // parse_json reports the offset relative to the JSON.

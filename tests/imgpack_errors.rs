@@ -268,3 +268,25 @@ fn detection_needs_no_known_magic_and_a_brace_at_byte_4() {
         .unwrap();
     assert_eq!((f, rest), (Format::Imgpack, vec![1, 2]));
 }
+
+/// The length field of this layout is its first four bytes: the error
+/// points there (VCBN's `HEADER_LEN` is at offset 5).
+#[test]
+fn header_too_long_points_at_the_prefix() {
+    let mut m = (70_000u32).to_be_bytes().to_vec();
+    m.extend_from_slice(b"{\"dtype\":\"uint8\"}");
+    let e = imgpack::decode(&m).unwrap_err();
+    assert_eq!(
+        e,
+        Error::HeaderTooLong {
+            len: 70_000,
+            limit: u64::from(framewire::vcbn::DEFAULT_MAX_JSON_LEN),
+            offset: 0,
+        }
+    );
+    assert_eq!(e.offset(), Some(0));
+    assert_eq!(
+        e.to_string(),
+        "header too long: HEADER_LEN at offset 0 is 70000 bytes, over the limit of 65536"
+    );
+}

@@ -105,7 +105,8 @@ fn header_len_at_default_limit_decodes_one_over_fails() {
         e,
         Error::HeaderTooLong {
             len: 65537,
-            limit: 65536
+            limit: 65536,
+            offset: 5
         }
     );
     // The limit is checked on the prefix alone: the rest need not be there.
@@ -123,7 +124,8 @@ fn header_len_at_custom_limits() {
             vcbn::decode_with(&vcbn_env(&over, &BLOB), &limits).unwrap_err(),
             Error::HeaderTooLong {
                 len: u64::from(limit) + 1,
-                limit: u64::from(limit)
+                limit: u64::from(limit),
+                offset: 5
             },
             "limit {limit}"
         );
@@ -144,7 +146,11 @@ fn header_len_limit_zero() {
     assert!(matches!(e, Error::JsonSyntax { offset: 9, .. }), "{e:?}");
     assert_eq!(
         vcbn::decode_with(&vcbn_env("{", &[]), &limits).unwrap_err(),
-        Error::HeaderTooLong { len: 1, limit: 0 }
+        Error::HeaderTooLong {
+            len: 1,
+            limit: 0,
+            offset: 5
+        }
     );
 }
 

@@ -831,7 +831,8 @@ fn header_over_the_buffer_is_refused_with_the_effective_limit() {
                 offset: 0,
                 error: Error::HeaderTooLong {
                     len: 56,
-                    limit: 64 - 9
+                    limit: 64 - 9,
+                    offset: 5
                 }
             })]
         );
@@ -853,7 +854,11 @@ fn header_over_the_buffer_is_refused_with_the_effective_limit() {
         bad.next().map(|e| e.map(|_| ())),
         Some(Err(StreamError {
             offset: 0,
-            error: Error::HeaderTooLong { len: 41, limit: 40 }
+            error: Error::HeaderTooLong {
+                len: 41,
+                limit: 40,
+                offset: 5
+            }
         }))
     );
 }

@@ -99,6 +99,7 @@ pub fn take_from_bytes<'a>(
         return Err(Error::HeaderTooLong {
             len: u64::from(json_len),
             limit: u64::from(limits.max_json_len()),
+            offset: 0,
         });
     }
     let json_end = (PREFIX_LEN as u64).saturating_add(u64::from(json_len));

@@ -243,6 +243,7 @@ impl<const N: usize> Events<'_, '_, N> {
                         let err = Error::HeaderTooLong {
                             len: need as u64,
                             limit: N as u64,
+                            offset: 5,
                         };
                         return Some(self.dec.error(err));
                     }

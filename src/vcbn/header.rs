@@ -55,6 +55,7 @@ impl Prefix {
             return Err(Error::HeaderTooLong {
                 len: u64::from(json_len),
                 limit: u64::from(limits.max_json_len()),
+                offset: 5,
             });
         }
         Ok(Prefix {

@@ -317,7 +317,7 @@ export function parseImgpack(input, { maxHeaderLen = I.DEFAULT_MAX_HEADER_LEN, m
   const u8 = I.bytesOf(input);
   if (u8.length < IMGPACK_PREFIX_LEN) throw I.E.truncated(IMGPACK_PREFIX_LEN, u8.length);
   const headerLen = I.dataView(u8).getUint32(0, false);
-  if (headerLen > maxHeaderLen) throw I.E.headerTooLong(headerLen, maxHeaderLen);
+  if (headerLen > maxHeaderLen) throw I.E.headerTooLong(headerLen, maxHeaderLen, 0);
   const jsonEnd = IMGPACK_PREFIX_LEN + headerLen;
   if (u8.length < jsonEnd) throw I.E.truncated(jsonEnd, u8.length);
   const jsonBytes = u8.subarray(IMGPACK_PREFIX_LEN, jsonEnd);
