@@ -370,7 +370,7 @@ pub fn encode_data<'py>(
     let samples = input.samples(ComplexPart::Real)?;
     let q = Quantizer::new(vmin, vmax, dtype.resolution());
     let len = blob_len(py, shape, dtype)?;
-    let blob = PyBytes::new_with(py, len, |b| quantize_blob(py, &q, samples, dtype, b))?;
+    let blob = crate::alloc::new_bytes(py, len, |b| quantize_blob(py, &q, samples, dtype, b))?;
     Ok((blob, header_dict(py, dtype, shape, vmin, vmax)?))
 }
 
@@ -406,7 +406,7 @@ pub fn pack_envelope<'py>(
     let (pre, pad) = prefix(py, magic, json.len())?;
     with_bytes(py, blob, |blob| {
         let total = pre.len() + json.len() + pad + blob.len();
-        PyBytes::new_with(py, total, |out| {
+        crate::alloc::new_bytes(py, total, |out| {
             let (head, rest) = out.split_at_mut(pre.len() + json.len() + pad);
             head[..pre.len()].copy_from_slice(&pre);
             head[pre.len()..pre.len() + json.len()].copy_from_slice(&json);
@@ -439,7 +439,7 @@ pub fn vcbn_bytes<'py>(
     let json = dump_header(py, header_dict(py, dtype, shape, vmin, vmax)?.as_any())?;
     let (pre, pad) = prefix(py, magic, json.len())?;
     let head_len = pre.len() + json.len() + pad;
-    PyBytes::new_with(py, head_len + len, |out| {
+    crate::alloc::new_bytes(py, head_len + len, |out| {
         let (head, blob) = out.split_at_mut(head_len);
         head[..pre.len()].copy_from_slice(&pre);
         head[pre.len()..pre.len() + json.len()].copy_from_slice(&json);
@@ -514,7 +514,7 @@ pub fn encode_vcbn<'py>(
             },
         )
     })?;
-    PyBytes::new_with(py, total, |out| {
+    crate::alloc::new_bytes(py, total, |out| {
         let n = enc.write_header(out).or_raise(py)?;
         let blob = out.get_mut(n..).ok_or_else(|| {
             to_py(
@@ -609,7 +609,7 @@ pub fn build_sac<'py>(
     // Checks lengths and shape before anything is allocated.
     sac::Header::new(sa.len(), sb.len(), shape).or_raise(py)?;
     let len = sac::encoded_len(sa.len(), sb.len()).or_raise(py)?;
-    PyBytes::new_with(py, len, |out| {
+    crate::alloc::new_bytes(py, len, |out| {
         py.detach(|| sac::encode(sa, sb, shape, out))
             .map(|_| ())
             .or_raise(py)

@@ -9,6 +9,7 @@
 
 use pyo3::prelude::*;
 
+mod alloc;
 mod decode;
 mod encode;
 mod errors;
