@@ -68,3 +68,112 @@ fn advise_huge_pages(buf: *mut u8, len: usize) {
 
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_buf: *mut u8, _len: usize) {}
+
+/// The body is filled in blocks of this many bytes: each block is
+/// zero-filled and then written at once, while it is in the cache, so the
+/// zero fill costs no memory traffic of its own.
+const BLOCK: usize = 64 << 10;
+
+/// Why a block fill failed.
+pub enum FillError {
+    /// The fill function's error.
+    Core(framewire::Error),
+    /// A fill thread panicked.
+    Thread,
+}
+
+/// A new `bytes` of `head + body` bytes. `head_fill` writes the first `head`
+/// bytes; `body_fill(offset, block)` writes the body in blocks (`offset`
+/// counted from the start of the body, a multiple of 64 KiB), on `threads`
+/// threads without the GIL. Each thread touches its own part of the buffer
+/// first, so the kernel's page faults (the zeroing of fresh pages) run in
+/// parallel too. Every byte is zero-filled before a function sees it.
+pub fn new_bytes_blocks<'py, H, B>(
+    py: Python<'py>,
+    head: usize,
+    body: usize,
+    threads: usize,
+    head_fill: H,
+    body_fill: B,
+) -> PyResult<Bound<'py, PyBytes>>
+where
+    H: FnOnce(&mut [u8]) -> PyResult<()>,
+    B: Fn(usize, &mut [u8]) -> Result<(), framewire::Error> + Sync,
+{
+    let len = head
+        .checked_add(body)
+        .ok_or_else(|| PyOverflowError::new_err("the result does not fit in memory"))?;
+    let n = ffi::Py_ssize_t::try_from(len)
+        .map_err(|_| PyOverflowError::new_err(format!("{len} bytes do not fit a bytes object")))?;
+    // SAFETY: as in `new_bytes`: a new bytes object of `len` uninitialised
+    // bytes that nothing else sees yet. The whole buffer is handed out as
+    // `MaybeUninit<u8>` (valid for any contents), and each part of it is
+    // zero-filled before it is viewed as `u8` (`zeroed` below).
+    let (bytes, buf) = unsafe {
+        let ptr = ffi::PyBytes_FromStringAndSize(core::ptr::null(), n);
+        let bytes = Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked::<PyBytes>();
+        let data: *mut core::mem::MaybeUninit<u8> = ffi::PyBytes_AsString(ptr).cast();
+        if data.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        (bytes, core::slice::from_raw_parts_mut(data, len))
+    };
+    if len >= HUGE_MIN {
+        advise_huge_pages(buf.as_mut_ptr().cast(), len);
+    }
+    let (h, b) = buf.split_at_mut(head);
+    head_fill(zeroed(h))?;
+    let result = py.detach(|| fill_body(b, threads.max(1), &body_fill));
+    result.map_err(|e| match e {
+        FillError::Core(e) => crate::errors::to_py(py, e),
+        FillError::Thread => pyo3::exceptions::PyRuntimeError::new_err("a fill thread failed"),
+    })?;
+    Ok(bytes)
+}
+
+/// Zero-fills `part` and returns it as initialised bytes.
+fn zeroed(part: &mut [core::mem::MaybeUninit<u8>]) -> &mut [u8] {
+    part.fill(core::mem::MaybeUninit::new(0));
+    // SAFETY: every element was just written; `MaybeUninit<u8>` and `u8`
+    // have the same layout.
+    unsafe { &mut *(part as *mut [core::mem::MaybeUninit<u8>] as *mut [u8]) }
+}
+
+fn fill_part<B>(
+    part: &mut [core::mem::MaybeUninit<u8>],
+    start: usize,
+    fill: &B,
+) -> Result<(), FillError>
+where
+    B: Fn(usize, &mut [u8]) -> Result<(), framewire::Error>,
+{
+    for (i, block) in part.chunks_mut(BLOCK).enumerate() {
+        fill(start + i * BLOCK, zeroed(block)).map_err(FillError::Core)?;
+    }
+    Ok(())
+}
+
+fn fill_body<B>(
+    body: &mut [core::mem::MaybeUninit<u8>],
+    threads: usize,
+    fill: &B,
+) -> Result<(), FillError>
+where
+    B: Fn(usize, &mut [u8]) -> Result<(), framewire::Error> + Sync,
+{
+    if threads <= 1 || body.len() <= BLOCK {
+        return fill_part(body, 0, fill);
+    }
+    // Whole blocks per thread, so that block offsets stay multiples of BLOCK.
+    let per = body.len().div_ceil(threads).div_ceil(BLOCK) * BLOCK;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = body
+            .chunks_mut(per)
+            .enumerate()
+            .map(|(i, part)| scope.spawn(move || fill_part(part, i * per, fill)))
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().map_err(|_| FillError::Thread)?)
+    })
+}
