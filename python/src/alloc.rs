@@ -177,3 +177,74 @@ where
             .try_for_each(|h| h.join().map_err(|_| FillError::Thread)?)
     })
 }
+
+/// A new `bytes` of `head` bytes written by `head_fill`, then a copy of
+/// `src`: one large copy per thread, without the GIL, straight into the new
+/// buffer (no zero fill first: the C library's `memcpy` then writes with
+/// streaming stores, which do not read the destination first).
+pub fn new_bytes_copy<'py, H>(
+    py: Python<'py>,
+    head: usize,
+    src: &[u8],
+    threads: usize,
+    head_fill: H,
+) -> PyResult<Bound<'py, PyBytes>>
+where
+    H: FnOnce(&mut [u8]) -> PyResult<()>,
+{
+    let len = head
+        .checked_add(src.len())
+        .ok_or_else(|| PyOverflowError::new_err("the result does not fit in memory"))?;
+    let n = ffi::Py_ssize_t::try_from(len)
+        .map_err(|_| PyOverflowError::new_err(format!("{len} bytes do not fit a bytes object")))?;
+    // SAFETY: as in `new_bytes_blocks`; the body is only written through
+    // `copy_into` (raw copies into `MaybeUninit` memory), the head is
+    // zero-filled before it is viewed as `u8`.
+    let (bytes, buf) = unsafe {
+        let ptr = ffi::PyBytes_FromStringAndSize(core::ptr::null(), n);
+        let bytes = Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked::<PyBytes>();
+        let data: *mut core::mem::MaybeUninit<u8> = ffi::PyBytes_AsString(ptr).cast();
+        if data.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        (bytes, core::slice::from_raw_parts_mut(data, len))
+    };
+    if len >= HUGE_MIN {
+        advise_huge_pages(buf.as_mut_ptr().cast(), len);
+    }
+    let (h, body) = buf.split_at_mut(head);
+    head_fill(zeroed(h))?;
+    let threads = threads.max(1);
+    let ok = py.detach(|| {
+        if threads <= 1 || body.len() <= BLOCK {
+            copy_into(body, src);
+            return true;
+        }
+        let per = body.len().div_ceil(threads).div_ceil(BLOCK) * BLOCK;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = body
+                .chunks_mut(per)
+                .zip(src.chunks(per))
+                .map(|(d, s)| scope.spawn(move || copy_into(d, s)))
+                .collect();
+            handles.into_iter().all(|h| h.join().is_ok())
+        })
+    });
+    if !ok {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "a copy thread failed",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Copies `src` into `dst` (the same length).
+fn copy_into(dst: &mut [core::mem::MaybeUninit<u8>], src: &[u8]) {
+    assert_eq!(dst.len(), src.len(), "copy of unequal lengths");
+    // SAFETY: `dst` is valid for `src.len()` bytes of writes (it is that
+    // long), `src` for as many reads, and they do not overlap (`dst` is a
+    // buffer no one else holds). `MaybeUninit<u8>` has the layout of `u8`.
+    unsafe {
+        core::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast::<u8>(), src.len())
+    }
+}

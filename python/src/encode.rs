@@ -444,28 +444,12 @@ pub fn pack_envelope<'py>(
     let (pre, pad) = prefix(py, magic, json.len())?;
     with_bytes(py, blob, |blob| {
         let head_len = pre.len() + json.len() + pad;
-        let out = crate::alloc::new_bytes_blocks(
-            py,
-            head_len,
-            blob.len(),
-            threads_for(blob.len()),
-            |head| {
+        let out =
+            crate::alloc::new_bytes_copy(py, head_len, blob, threads_for(blob.len()), |head| {
                 head[..pre.len()].copy_from_slice(&pre);
                 head[pre.len()..pre.len() + json.len()].copy_from_slice(&json);
                 Ok(())
-            },
-            |offset, block| {
-                let src = blob
-                    .get(offset..offset + block.len())
-                    .ok_or(Error::LengthMismatch {
-                        field: Field::Blob,
-                        expected: (offset + block.len()) as u64,
-                        actual: blob.len() as u64,
-                    })?;
-                block.copy_from_slice(src);
-                Ok(())
-            },
-        )?;
+            })?;
         // An envelope framewire cannot decode is an error, not bytes.
         vcbn::decode(out.as_bytes()).or_raise(py)?;
         Ok(out)
