@@ -15,9 +15,12 @@ use zerocopy::FromBytes;
 use crate::errors::{to_py, OrRaise};
 use crate::py;
 
-/// Below this many samples one thread quantizes (starting threads costs
-/// tens of microseconds).
-const PARALLEL_MIN: usize = 1 << 18;
+/// Below this many samples (or bytes, for copies) one thread does the work.
+/// Starting a thread costs tens of microseconds on an idle machine, and on
+/// a loaded one it waits for a core: on a loaded 2-core machine,
+/// python/bench.py at 1024x1024 (2 MiB of levels) took twice as long on two
+/// threads as on one.
+const PARALLEL_MIN: usize = 1 << 21;
 
 /// The most threads one call uses.
 const MAX_THREADS: usize = 8;

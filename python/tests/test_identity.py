@@ -176,10 +176,11 @@ def test_sac_lists():
 
 
 def test_large_arrays_on_several_threads():
-    """Above 2**18 samples the blob is quantized (and pack_envelope copies) on
-    several threads, in 64 KiB blocks; a last partial block and both dtypes."""
+    """From 2**21 samples (bytes, for pack_envelope's copy) the blob is
+    quantized on several threads, in 64 KiB blocks; below, on one. Both, a
+    last partial block and both dtypes."""
     rng = np.random.default_rng(11)
-    for shape in ((601, 599), (512, 1024)):
+    for shape in ((601, 599), (1451, 1453)):
         a = rng.normal(0.5, 0.4, shape).astype(np.float32)
         a[::37, ::41] = np.nan
         a[::53, ::7] = np.inf
