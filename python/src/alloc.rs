@@ -42,32 +42,57 @@ where
         if buf.is_null() {
             return Err(PyErr::fetch(py));
         }
-        if len >= HUGE_MIN {
-            advise_huge_pages(buf, len);
-        }
+        advise(buf, len);
         core::ptr::write_bytes(buf, 0u8, len);
         init(core::slice::from_raw_parts_mut(buf, len)).map(|()| bytes)
     }
 }
 
-/// `madvise(MADV_HUGEPAGE)` on the whole pages inside `buf..buf+len`
-/// (Linux; elsewhere nothing). Advice only: a failure changes nothing.
+/// From this size to [`HUGE_MIN`], the pages are faulted in with one
+/// `madvise(MADV_POPULATE_WRITE)` (Linux 5.14+) rather than one fault per
+/// 4 KiB page: at 1024x1024 (two 2 MiB results) python/bench.py's
+/// `encode_data` + `pack_envelope` took 1.47 to 2.06 ms with it against 1.74
+/// to 3.46 ms without, three paired runs each on a loaded 2-core machine.
+const POPULATE_MIN: usize = 256 << 10;
+
+/// The advice for a new buffer of `len` bytes at `buf`.
+fn advise(buf: *mut u8, len: usize) {
+    if len >= HUGE_MIN {
+        advise_pages(buf, len, HUGE_PAGES);
+    } else if len >= POPULATE_MIN {
+        advise_pages(buf, len, POPULATE);
+    }
+}
+
 #[cfg(target_os = "linux")]
-fn advise_huge_pages(buf: *mut u8, len: usize) {
+const HUGE_PAGES: i32 = libc::MADV_HUGEPAGE;
+#[cfg(target_os = "linux")]
+const POPULATE: i32 = libc::MADV_POPULATE_WRITE;
+#[cfg(not(target_os = "linux"))]
+const HUGE_PAGES: i32 = 0;
+#[cfg(not(target_os = "linux"))]
+const POPULATE: i32 = 0;
+
+/// `madvise(advice)` on the whole pages inside `buf..buf+len` (Linux;
+/// elsewhere nothing). Advice only: a failure (an older kernel) changes
+/// nothing.
+#[cfg(target_os = "linux")]
+fn advise_pages(buf: *mut u8, len: usize, advice: i32) {
     const PAGE: usize = 4096;
     let start = (buf as usize).div_ceil(PAGE) * PAGE;
     let end = (buf as usize).saturating_add(len) / PAGE * PAGE;
     if end > start {
         // SAFETY: `start..end` lies inside the allocation of `len` bytes at
-        // `buf`, page-aligned; MADV_HUGEPAGE changes no byte of it.
+        // `buf`, page-aligned; neither advice changes a byte of it
+        // (MADV_POPULATE_WRITE faults the pages in, as a write would).
         unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            libc::madvise(start as *mut libc::c_void, end - start, advice);
         }
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn advise_huge_pages(_buf: *mut u8, _len: usize) {}
+fn advise_pages(_buf: *mut u8, _len: usize, _advice: i32) {}
 
 /// The body is filled in blocks of this many bytes: each block is
 /// zero-filled and then written at once, while it is in the cache, so the
@@ -118,9 +143,7 @@ where
         }
         (bytes, core::slice::from_raw_parts_mut(data, len))
     };
-    if len >= HUGE_MIN {
-        advise_huge_pages(buf.as_mut_ptr().cast(), len);
-    }
+    advise(buf.as_mut_ptr().cast(), len);
     let (h, b) = buf.split_at_mut(head);
     head_fill(zeroed(h))?;
     let result = py.detach(|| fill_body(b, threads.max(1), &body_fill));
@@ -209,9 +232,7 @@ where
         }
         (bytes, core::slice::from_raw_parts_mut(data, len))
     };
-    if len >= HUGE_MIN {
-        advise_huge_pages(buf.as_mut_ptr().cast(), len);
-    }
+    advise(buf.as_mut_ptr().cast(), len);
     let (h, body) = buf.split_at_mut(head);
     head_fill(zeroed(h))?;
     let threads = threads.max(1);
