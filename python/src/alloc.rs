@@ -1,17 +1,19 @@
-//! `bytes` results filled in place, with the kernel asked for huge pages.
+//! `bytes` results filled in place, with advice to the kernel on their pages.
 //!
-//! A fresh 32 MiB `bytes` is a fresh `mmap` from the C allocator: the first
-//! write to each 4 KiB page faults, and for a 4096x4096 `uint16` blob the
-//! 8,192 faults took longer than quantizing it (16 ms of page faults against
-//! 4 ms with huge pages, on a 2-core x86-64 machine). NumPy asks for
+//! A fresh 32 MiB `bytes` is a fresh `mmap` from the C allocator, and the
+//! first write to each 4 KiB page faults: filling one took 16 ms with 4 KiB
+//! pages and 4 ms with huge pages on a 2-core x86-64 machine. NumPy asks for
 //! transparent huge pages (`madvise(MADV_HUGEPAGE)`) for each array of 4 MiB
-//! or more; this module does the same for the `bytes` it returns. Where the
-//! kernel does not give huge pages (THP `never`, other systems) the advice is
-//! a no-op and the bytes are the same.
+//! or more; this module does the same for the `bytes` it returns, and faults
+//! smaller ones (256 KiB to 4 MiB) in with one `MADV_POPULATE_WRITE`. Where
+//! the kernel does not follow the advice (THP `never`, older kernels, other
+//! systems) nothing changes but the time; the bytes are the same.
 //!
 //! PyO3's `PyBytes::new_with` zero-fills the buffer before its closure runs,
-//! which touches every page before any advice could be given; this is the
-//! same function with the advice between the allocation and the fill.
+//! which touches every page before any advice could be given: `new_bytes` is
+//! that function with the advice between the allocation and the fill.
+//! `new_bytes_blocks` and `new_bytes_copy` also leave out the separate zero
+//! fill of the whole buffer, and write it on several threads.
 
 use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
