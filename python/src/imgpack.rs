@@ -167,7 +167,10 @@ fn copy_elements(src: &[u8], dst: &mut [u8], size: usize, swap: bool) {
 /// values; `bits` ignored). `vmin`/`vmax` None: NaN-ignoring min/max of the
 /// data. See framewire/__init__.pyi for every rule.
 #[pyfunction]
-#[pyo3(signature = (data, vmin, vmax, dtype = None, bits = None, *, endianness = None))]
+#[pyo3(
+    signature = (data, vmin, vmax, dtype = None, bits = None, *, endianness = None),
+    text_signature = "(data, vmin, vmax, dtype='uint16', bits=12, *, endianness='LE')"
+)]
 pub fn encode<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
