@@ -1,13 +1,24 @@
-"""encode_data + pack_envelope: framewire against the NumPy reference; decode time vs size.
+"""encode_data + pack_envelope: framewire against the NumPy reference, paired.
 
     python python/bench.py            # from the repository root, with the package installed
 
-Prints one line per size; exits 1 when the 4096x4096 speed-up is below
---min-speedup (default 0: report only).
+Each round times the NumPy reference and framewire back to back, in
+alternating order (reference first in even rounds, framewire first in odd
+ones), and takes their ratio; the figure is the median of the per-round
+ratios, with the lowest and highest ratio as its spread. The same is done
+for the reference against itself (a second reference call in each round),
+which gives the noise floor: its median should be near 1.0 and its spread
+shows how much a ratio moves on this machine. Every output is checked
+against the reference's bytes first.
+
+Prints one line per size and function; exits 1 when the 4096x4096 median
+speed-up of encode_data + pack_envelope is below --min-speedup (default 0:
+report only).
 """
 
 import argparse
 import os
+import statistics
 import sys
 import time
 
@@ -24,39 +35,78 @@ import framewire as fw  # noqa: E402
 import reference as ref  # noqa: E402
 
 
-def best(f, repeat):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def clock(f):
+    t = time.perf_counter()
+    f()
+    return time.perf_counter() - t
+
+
+def paired(base, kernels, rounds):
+    """Per-round ratios base/kernel for each kernel, and base/base (the noise floor).
+
+    In each round the base runs twice (before and after the kernels; the
+    kernels in between) and the order of the kernels alternates, so that a
+    slow moment of the machine hits both sides of a ratio alike.
+    """
+    names = list(kernels)
+    ratios = {name: [] for name in names + ["noise"]}
+    times = {name: [] for name in names + ["reference"]}
+    for r in range(rounds):
+        order = names if r % 2 == 0 else names[::-1]
+        if r % 2 == 0:
+            t_base = clock(base)
+            t_k = {name: clock(kernels[name]) for name in order}
+            t_base2 = clock(base)
+        else:
+            t_base2 = clock(base)
+            t_k = {name: clock(kernels[name]) for name in order}
+            t_base = clock(base)
+        for name in names:
+            ratios[name].append(t_base / t_k[name])
+            times[name].append(t_k[name])
+        ratios["noise"].append(t_base / t_base2)
+        times["reference"].append(t_base)
+    return ratios, times
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--sizes", default="1024,4096")
-    p.add_argument("--repeat", type=int, default=7)
+    p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--min-speedup", type=float, default=0.0)
     args = p.parse_args()
     rng = np.random.default_rng(1)
     speedup = {}
-    print(f"numpy {np.__version__}, framewire {fw.__version__}, {os.cpu_count()} CPUs, best of {args.repeat}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"numpy {np.__version__}, framewire {fw.__version__}, {os.cpu_count()} CPUs, "
+        f"load average {load:.1f}, {args.rounds} paired rounds; "
+        "ratio = median of per-round reference/framewire [lowest, highest]"
+    )
     for n in map(int, args.sizes.split(",")):
         a = rng.random((n, n), dtype=np.float32)
         a[::97, ::89] = np.nan
         want = ref.pack_envelope(*ref.encode_data(a, 0.0, 1.0))
         assert fw.pack_envelope(*fw.encode_data(a, 0.0, 1.0)) == want
-        t_ref = best(lambda: ref.pack_envelope(*ref.encode_data(a, 0.0, 1.0)), args.repeat)
-        t_fw = best(lambda: fw.pack_envelope(*fw.encode_data(a, 0.0, 1.0)), args.repeat)
-        t_one = best(lambda: fw.vcbn_bytes(a, 0.0, 1.0), args.repeat)
-        t_dec = best(lambda: [fw.blob_to_ndarray(*fw.unpack_envelope(want)) for _ in range(1000)], args.repeat) / 1000
-        speedup[n] = t_ref / t_fw
-        print(
-            f"{n}x{n} f32 -> uint16: reference {t_ref * 1e3:8.2f} ms | encode_data+pack_envelope {t_fw * 1e3:7.2f} ms "
-            f"({t_ref / t_fw:5.1f}x) | vcbn_bytes {t_one * 1e3:7.2f} ms ({t_ref / t_one:5.1f}x) | "
-            f"unpack_envelope+blob_to_ndarray {t_dec * 1e6:6.1f} us"
-        )
+        assert fw.vcbn_bytes(a, 0.0, 1.0) == want
+        kernels = {
+            "encode_data+pack_envelope": lambda: fw.pack_envelope(*fw.encode_data(a, 0.0, 1.0)),
+            "vcbn_bytes": lambda: fw.vcbn_bytes(a, 0.0, 1.0),
+        }
+        ratios, times = paired(lambda: ref.pack_envelope(*ref.encode_data(a, 0.0, 1.0)), kernels, args.rounds)
+        med = {k: statistics.median(v) for k, v in ratios.items()}
+        speedup[n] = med["encode_data+pack_envelope"]
+        print(f"{n}x{n} f32 -> uint16: reference {statistics.median(times['reference']) * 1e3:8.2f} ms (median)")
+        for name in kernels:
+            r = ratios[name]
+            print(
+                f"  {name:26s} {statistics.median(times[name]) * 1e3:8.2f} ms  "
+                f"{med[name]:5.1f}x [{min(r):5.1f}, {max(r):5.1f}]"
+            )
+        r = ratios["noise"]
+        print(f"  {'noise (reference/itself)':26s} {'':8s}     {med['noise']:5.2f}x [{min(r):5.2f}, {max(r):5.2f}]")
+        dec = [clock(lambda: [fw.blob_to_ndarray(*fw.unpack_envelope(want)) for _ in range(1000)]) / 1000 for _ in range(5)]
+        print(f"  unpack_envelope+blob_to_ndarray {statistics.median(dec) * 1e6:6.1f} us (median of 5 x 1000 calls)")
     big = speedup.get(4096)
     if big is not None and big < args.min_speedup:
         print(f"4096x4096 speed-up {big:.1f}x is below {args.min_speedup}x")

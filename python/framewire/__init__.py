@@ -10,7 +10,9 @@ import line::
 Encoders: ``encode_data``, ``pack_envelope``, ``vcbn_bytes``, ``encode_vcbn``,
 ``quantize``, ``build_sac`` (alias ``sac_bytes``). Decoders, returning
 read-only views of your buffer: ``unpack_envelope``, ``blob_to_ndarray``,
-``parse_sac``, ``dequantize``, and the streaming ``Decoder``. Bad input raises
+``parse_sac``, ``dequantize``, and the streaming ``Decoder``. imgpack's
+latest (magic-less) layout, docs/FORMATS.md §8: ``encode`` and ``decode``,
+as imgpack's functions of those names. Bad input raises
 a ``FramewireError`` (a ``ValueError``) subclass named after the cause.
 """
 
@@ -24,7 +26,9 @@ from ._framewire import (
     Decoder,
     blob_to_ndarray,
     build_sac,
+    decode,
     dequantize,
+    encode,
     encode_data,
     encode_vcbn,
     pack_envelope,
@@ -46,7 +50,9 @@ __all__ = [
     "SacFile",
     "blob_to_ndarray",
     "build_sac",
+    "decode",
     "dequantize",
+    "encode",
     "encode_data",
     "encode_vcbn",
     "pack_envelope",

@@ -97,6 +97,55 @@ def parse_sac(buf: _Buffer) -> SacFile:
 def dequantize(levels: npt.ArrayLike, vmin: float, vmax: float, resolution: int) -> np.ndarray:
     """The value each level stands for: ``f32(vmin + q * ((vmax - vmin) / resolution))`` (docs/FORMATS.md §4.3)."""
 
+_ImgpackDtype = Literal["packed", "uint8", "uint16", "uint32", "float16", "float32", "float64"]
+
+def encode(
+    data: npt.ArrayLike,
+    vmin: Optional[float],
+    vmax: Optional[float],
+    dtype: _ImgpackDtype = "uint16",
+    bits: int = 12,
+    *,
+    endianness: Literal["LE", "BE"] = "LE",
+) -> bytes:
+    """One message of imgpack's latest layout (docs/FORMATS.md §8): imgpack's ``encode``, byte for byte.
+
+    ``HEADER_LEN (u32 BE) | header JSON | pad to the element size | blob``.
+    ``dtype`` (compared lower-cased, as imgpack does): ``"packed"`` (an
+    LSB-first stream of ``bits``-bit levels, ``bits`` 1..32), ``"uint8"``,
+    ``"uint16"``, ``"uint32"`` (levels of ``bits`` bits, 1..8/16/32, in that
+    container, ``endianness`` ``"LE"`` or ``"BE"``), or ``"float16"``,
+    ``"float32"``, ``"float64"`` (the values converted as NumPy's ``astype``
+    converts them, not quantized; ``bits`` is ignored). Levels are
+    ``trunc(clip((x - vmin) * ((2**bits - 1) / (vmax - vmin)), 0, 2**bits - 1))``
+    in float32, NaN and infinities 0, all 0 when ``vmax - vmin`` is not finite
+    and positive. ``data`` is read as imgpack reads it: any 2-D array or
+    nested list (float64 rounded to float32 for the levels; integers, bool,
+    float16, big-endian and non-contiguous arrays converted by NumPy).
+    ``vmin``/``vmax`` ``None``: ``float(np.nanmin(data))``/``nanmax`` (NaN
+    when every sample is NaN, as imgpack writes it; ``ValueError`` for an
+    empty array). ``BitsOutOfRange`` for a ``bits`` the dtype cannot hold;
+    ``ValueError`` for another dtype, an ``endianness`` other than ``"LE"``
+    or ``"BE"`` (ignored for ``"packed"``, as imgpack ignores it), or an
+    array that is not 2-D. Runs without the GIL.
+    """
+
+def decode(buf: _Buffer) -> Tuple[Dict[str, Any], np.ndarray]:
+    """``(header, data)`` of one whole message of imgpack's latest layout: imgpack's ``decode``.
+
+    ``header`` is the header JSON as ``json.loads`` reads it (every key, in
+    its order, ``None`` for ``null``s, unknown keys included). ``data`` has
+    shape ``(H, W)`` (Fortran order for ``"order": "F"``) and the dtype
+    imgpack's decoder gives: for ``uint8``/``uint16``/``uint32`` and the
+    floats a read-only view of ``buf`` in the stored byte order (``<u2``,
+    ``>f4``, ...; no copy); for ``packed`` a new array of the levels in the
+    smallest of uint8/uint16/uint32 that holds ``bits``. The Rust decoder
+    checks everything docs/FORMATS.md §8.6 lists (where imgpack's decoders
+    are lax): a ``bits`` within the dtype's range, ``endianness`` ``"LE"``,
+    ``"BE"`` (or ``null`` for ``packed`` and ``uint8``), and a blob of exactly
+    the length the header gives (``Truncated``/``TrailingBytes``).
+    """
+
 class Decoder:
     """A push decoder for SAC and VCBN frames back to back in a byte stream.
 

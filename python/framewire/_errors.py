@@ -29,7 +29,7 @@ _CODES = (
     "ShapeMismatch", "TooManyElements", "SizeOverflow", "UnsupportedVersion", "HeaderTooLong",
     "HeaderNotUtf8", "JsonSyntax", "JsonTooDeep", "JsonNumberTooLong", "DuplicateField",
     "MissingField", "WrongType", "UnknownDtype", "BadShape", "InvalidValue", "NonFiniteRange",
-    "BufferTooSmall", "LengthMismatch",
+    "BufferTooSmall", "LengthMismatch", "BitsOutOfRange", "WrongDataKind", "LevelsTooWide",
 )
 
 CLASSES: Dict[str, Type[FramewireError]] = {

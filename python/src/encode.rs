@@ -15,9 +15,17 @@ use zerocopy::FromBytes;
 use crate::errors::{to_py, OrRaise};
 use crate::py;
 
-/// Below this many samples one thread quantizes (starting threads costs
-/// tens of microseconds).
-const PARALLEL_MIN: usize = 1 << 18;
+/// Below this many samples (or bytes, for copies) one thread does the work.
+/// Starting a thread costs tens of microseconds on an idle machine, and on
+/// a loaded one it waits for a core: on a loaded 2-core machine,
+/// python/bench.py at 1024x1024 (2 MiB of levels) took twice as long on two
+/// threads as on one.
+const PARALLEL_MIN: usize = 1 << 21;
+
+/// A copy moves this many bytes in the time the quantizer takes for one
+/// sample (reading 4 and writing 2 bytes), roughly: `pack_envelope` copies
+/// on several threads from `PARALLEL_MIN` samples' worth of time, 8 MiB.
+const COPY_BYTES_PER_SAMPLE: usize = 4;
 
 /// The most threads one call uses.
 const MAX_THREADS: usize = 8;
@@ -226,23 +234,61 @@ fn quantize_par<D: Level + Send>(
     })
 }
 
-/// Quantizes into a blob of little-endian levels (`blob.len()` is the
-/// sample count times the level size), without the GIL.
-fn quantize_blob(
-    py: Python<'_>,
+/// Quantizes the samples of one block of a blob (`offset` bytes into it) into
+/// `block`: little-endian levels of `dtype`.
+fn quantize_block(
     q: &Quantizer,
     samples: Samples<'_>,
     dtype: Dtype,
-    blob: &mut [u8],
-) -> PyResult<()> {
-    let r = py.detach(|| match dtype {
-        Dtype::U8 => quantize_par(q, samples, blob),
-        _ => match <[U16Le]>::mut_from_bytes(blob) {
-            Ok(levels) => quantize_par(q, samples, levels),
-            Err(_) => Err(QuantError::Core(Error::SizeOverflow { field: Field::Blob })),
+    offset: usize,
+    block: &mut [u8],
+) -> Result<(), Error> {
+    let size = dtype.size() as usize;
+    let start = offset / size;
+    let n = block.len() / size;
+    let sub = samples.sub(start, start + n).ok_or(Error::LengthMismatch {
+        field: Field::Samples,
+        expected: (start + n) as u64,
+        actual: samples.len() as u64,
+    })?;
+    match dtype {
+        Dtype::U8 => q.quantize(sub, block),
+        _ => match <[U16Le]>::mut_from_bytes(block) {
+            Ok(levels) => q.quantize(sub, levels),
+            Err(_) => Err(Error::SizeOverflow { field: Field::Blob }),
         },
-    });
-    r.map_err(|e| e.into_py(py))
+    }
+}
+
+/// A `bytes` of `head` and the quantized blob: `head_fill` writes the head,
+/// the blob is quantized in blocks on several threads for large inputs.
+fn quantized_bytes<'py>(
+    py: Python<'py>,
+    head: usize,
+    head_fill: impl FnOnce(&mut [u8]) -> PyResult<()>,
+    q: &Quantizer,
+    samples: Samples<'_>,
+    dtype: Dtype,
+    len: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    if samples.len() as u64 * dtype.size() != len as u64 {
+        return Err(to_py(
+            py,
+            Error::LengthMismatch {
+                field: Field::Samples,
+                expected: len as u64 / dtype.size(),
+                actual: samples.len() as u64,
+            },
+        ));
+    }
+    crate::alloc::new_bytes_blocks(
+        py,
+        head,
+        len,
+        threads_for(samples.len()),
+        head_fill,
+        |offset, block| quantize_block(q, samples, dtype, offset, block),
+    )
 }
 
 /// The reference's header dict, keys in its order.
@@ -370,7 +416,7 @@ pub fn encode_data<'py>(
     let samples = input.samples(ComplexPart::Real)?;
     let q = Quantizer::new(vmin, vmax, dtype.resolution());
     let len = blob_len(py, shape, dtype)?;
-    let blob = PyBytes::new_with(py, len, |b| quantize_blob(py, &q, samples, dtype, b))?;
+    let blob = quantized_bytes(py, 0, |_| Ok(()), &q, samples, dtype, len)?;
     Ok((blob, header_dict(py, dtype, shape, vmin, vmax)?))
 }
 
@@ -405,15 +451,16 @@ pub fn pack_envelope<'py>(
     let json = dump_header(py, header)?;
     let (pre, pad) = prefix(py, magic, json.len())?;
     with_bytes(py, blob, |blob| {
-        let total = pre.len() + json.len() + pad + blob.len();
-        PyBytes::new_with(py, total, |out| {
-            let (head, rest) = out.split_at_mut(pre.len() + json.len() + pad);
+        let head_len = pre.len() + json.len() + pad;
+        let threads = threads_for(blob.len() / COPY_BYTES_PER_SAMPLE);
+        let out = crate::alloc::new_bytes_copy(py, head_len, blob, threads, |head| {
             head[..pre.len()].copy_from_slice(&pre);
             head[pre.len()..pre.len() + json.len()].copy_from_slice(&json);
-            py.detach(|| rest.copy_from_slice(blob));
-            // An envelope framewire cannot decode is an error, not bytes.
-            vcbn::decode(out).map(|_| ()).or_raise(py)
-        })
+            Ok(())
+        })?;
+        // An envelope framewire cannot decode is an error, not bytes.
+        vcbn::decode(out.as_bytes()).or_raise(py)?;
+        Ok(out)
     })
 }
 
@@ -439,13 +486,21 @@ pub fn vcbn_bytes<'py>(
     let json = dump_header(py, header_dict(py, dtype, shape, vmin, vmax)?.as_any())?;
     let (pre, pad) = prefix(py, magic, json.len())?;
     let head_len = pre.len() + json.len() + pad;
-    PyBytes::new_with(py, head_len + len, |out| {
-        let (head, blob) = out.split_at_mut(head_len);
-        head[..pre.len()].copy_from_slice(&pre);
-        head[pre.len()..pre.len() + json.len()].copy_from_slice(&json);
-        quantize_blob(py, &q, samples, dtype, blob)?;
-        vcbn::decode(out).map(|_| ()).or_raise(py)
-    })
+    let out = quantized_bytes(
+        py,
+        head_len,
+        |head| {
+            head[..pre.len()].copy_from_slice(&pre);
+            head[pre.len()..pre.len() + json.len()].copy_from_slice(&json);
+            Ok(())
+        },
+        &q,
+        samples,
+        dtype,
+        len,
+    )?;
+    vcbn::decode(out.as_bytes()).or_raise(py)?;
+    Ok(out)
 }
 
 /// NaN-ignoring minimum and maximum of the samples (the real part of
@@ -514,19 +569,25 @@ pub fn encode_vcbn<'py>(
             },
         )
     })?;
-    PyBytes::new_with(py, total, |out| {
-        let n = enc.write_header(out).or_raise(py)?;
-        let blob = out.get_mut(n..).ok_or_else(|| {
-            to_py(
-                py,
-                Error::BufferTooSmall {
-                    needed: total as u64,
-                    available: n as u64,
-                },
-            )
-        })?;
-        quantize_blob(py, &params.quantizer(), samples, dtype, blob)
-    })
+    let head_len = enc.blob_offset();
+    let blob_len = total.checked_sub(head_len).ok_or_else(|| {
+        to_py(
+            py,
+            Error::BufferTooSmall {
+                needed: head_len as u64,
+                available: total as u64,
+            },
+        )
+    })?;
+    quantized_bytes(
+        py,
+        head_len,
+        |head| enc.write_header(head).map(|_| ()).or_raise(py),
+        &params.quantizer(),
+        samples,
+        dtype,
+        blob_len,
+    )
 }
 
 /// NaN-ignoring range of the magnitudes (quantized as the core computes them).
@@ -609,7 +670,7 @@ pub fn build_sac<'py>(
     // Checks lengths and shape before anything is allocated.
     sac::Header::new(sa.len(), sb.len(), shape).or_raise(py)?;
     let len = sac::encoded_len(sa.len(), sb.len()).or_raise(py)?;
-    PyBytes::new_with(py, len, |out| {
+    crate::alloc::new_bytes(py, len, |out| {
         py.detach(|| sac::encode(sa, sb, shape, out))
             .map(|_| ())
             .or_raise(py)

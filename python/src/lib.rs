@@ -9,9 +9,11 @@
 
 use pyo3::prelude::*;
 
+mod alloc;
 mod decode;
 mod encode;
 mod errors;
+mod imgpack;
 mod py;
 mod stream;
 
@@ -28,6 +30,8 @@ fn _framewire(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode::blob_to_ndarray, m)?)?;
     m.add_function(wrap_pyfunction!(decode::parse_sac, m)?)?;
     m.add_function(wrap_pyfunction!(decode::dequantize, m)?)?;
+    m.add_function(wrap_pyfunction!(imgpack::encode, m)?)?;
+    m.add_function(wrap_pyfunction!(imgpack::decode, m)?)?;
     m.add_class::<stream::Decoder>()?;
     Ok(())
 }

@@ -58,6 +58,7 @@ CASES = [
     ("JsonSyntax", lambda: fw.blob_to_ndarray([1, 2], b""), ""),
     ("Truncated", lambda: fw.pack_envelope(b"\0" * 3, {"dtype": "uint16", "shape": [1, 2]}), ""),
     ("BadMagic", lambda: fw.pack_envelope(b"\0\0", {"dtype": "uint8", "shape": [1, 2]}, magic=b"NOPE"), ""),
+    ("BitsOutOfRange", lambda: fw.encode(np.zeros((2, 2)), 0.0, 1.0, "uint8", 9), "bits 9 does not fit the dtype (expected 1 to 8)"),
 ]
 
 
@@ -73,10 +74,11 @@ def test_error_cause(code, call, fragment):
 
 
 def test_every_core_cause_is_covered():
-    """All of docs/FORMATS.md §7 but BufferTooSmall, which the package cannot meet:
-    it sizes every output itself."""
+    """All of docs/FORMATS.md §7 but three the package cannot meet: it sizes
+    every output itself (BufferTooSmall) and copies imgpack levels only into
+    the type that holds them (WrongDataKind, LevelsTooWide)."""
     covered = {c[0] for c in CASES}
-    assert covered == set(fw._errors._CODES) - {"BufferTooSmall"}
+    assert covered == set(fw._errors._CODES) - {"BufferTooSmall", "WrongDataKind", "LevelsTooWide"}
 
 
 def test_offsets_point_at_the_cause():

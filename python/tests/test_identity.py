@@ -173,3 +173,22 @@ def test_sac_identity():
 
 def test_sac_lists():
     assert fw.build_sac([1, 2, -3], [[4], [5]]) == ref.sac_bytes([1, 2, -3], [[4], [5]])
+
+
+def test_large_arrays_on_several_threads():
+    """From 2**21 samples (bytes, for pack_envelope's copy) the blob is
+    quantized on several threads, in 64 KiB blocks; below, on one. Both, a
+    last partial block and both dtypes."""
+    rng = np.random.default_rng(11)
+    for shape in ((601, 599), (1451, 1453)):
+        a = rng.normal(0.5, 0.4, shape).astype(np.float32)
+        a[::37, ::41] = np.nan
+        a[::53, ::7] = np.inf
+        for dtype in ("uint8", "uint16"):
+            want = ref.vcbn_bytes(a, 0.0, 1.0, dtype)
+            assert fw.vcbn_bytes(a, 0.0, 1.0, dtype) == want
+            blob, header = fw.encode_data(a, 0.0, 1.0, dtype)
+            assert fw.pack_envelope(blob, header) == want
+            assert fw.pack_envelope(bytearray(blob), header) == want
+            assert fw.encode_vcbn(a, 0.0, 1.0, dtype) == want
+            assert fw.encode_data(a.astype(np.float64), 0.0, 1.0, dtype)[0] == ref.encode_data(a.astype(np.float64), 0.0, 1.0, dtype)[0]

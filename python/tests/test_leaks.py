@@ -22,6 +22,7 @@ def test_million_small_calls():
     env = fw.encode_vcbn(a, 0.0, 1.0)
     sac = fw.build_sac(ia, ib, 3, 2)
     bad = sac[:-1]
+    msg = fw.encode(a, 0.0, 1.0, "packed", 5)
     dec = fw.Decoder()
 
     def round_(n):
@@ -39,14 +40,20 @@ def test_million_small_calls():
             except fw.Truncated:
                 pass
             fw.quantize(a, 0.0, 1.0)
+            fw.encode(a, 0.0, 1.0, "uint16", 12)
+            fw.decode(msg)
+            try:
+                fw.decode(msg[:-1])
+            except fw.Truncated:
+                pass
 
     round_(10_000)  # warm up caches and allocator pools
     gc.collect()
-    refs = [sys.getrefcount(x) for x in (a, ia, ib, env, sac, bad, dec)]
+    refs = [sys.getrefcount(x) for x in (a, ia, ib, env, sac, bad, msg, dec)]
     before = rss_kib()
-    round_(100_000)  # 10 calls each: a million calls
+    round_(100_000)  # 13 calls each: 1.3 million calls
     gc.collect()
     after = rss_kib()
-    assert [sys.getrefcount(x) for x in (a, ia, ib, env, sac, bad, dec)] == refs
+    assert [sys.getrefcount(x) for x in (a, ia, ib, env, sac, bad, msg, dec)] == refs
     # A leaked result or exception per call would be >= 100 MB here.
     assert after - before < 16 * 1024, (before, after)
