@@ -205,7 +205,7 @@ fn integers_and_vcbn_sizes() {
 
 #[test]
 fn random_bit_patterns() {
-    let mut s = 0x5eed_f64u64;
+    let mut s = 0x05ee_df64_u64;
     for _ in 0..SCALE * 250_000 {
         check(splitmix(&mut s));
     }

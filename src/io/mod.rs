@@ -181,7 +181,8 @@ macro_rules! writers {
                 let total = samples.len();
                 let mut done = 0;
                 while done < total {
-                    let rest = samples.sub(done, total).unwrap_or(Samples::F32(&[]));
+                    // (`done < total` holds, so `sub` cannot fail.)
+                    let Some(rest) = samples.sub(done, total) else { break };
                     let (used, n) = self.enc.encode(rest, &mut piece)?;
                     let bytes = piece.get(..n).unwrap_or(&[]);
                     self.w.write_all(bytes)$($await)*.map_err(WriteError::Io)?;
