@@ -21,6 +21,9 @@
 #     framewire frames --link).
 #  4. Runs nopanic over the capture: every frame decoded, every 512 bytes
 #     carried through the link layer intact.
+#  5. Builds nopanic_full (the link proof over the whole decode and encode
+#     surface, as .ci/nopanic.sh does on the M4F) and runs it over the
+#     capture: all 60 frames decoded and re-encoded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -77,6 +80,15 @@ run_family() { # target qemu-binary qemu-args...
   grep -q "sac=30 vcbn=30 mismatches=0 errors=0" "$work/$target.np" &&
     grep -q "link_frames=$pieces " "$work/$target.np" || {
     echo "FAIL: $target nopanic did not decode the capture cleanly"; exit 1; }
+  echo "--- 5. the full link proof nopanic_full (as .ci/nopanic.sh on the M4F)"
+  if ! (cd "$FW" && /usr/bin/cargo build --release --quiet --target "$target" \
+        --target-dir "$ROOT/$FW/target" --features full-proof --bin nopanic_full); then
+    echo "FAIL: $target: nopanic_full does not link: a panic path is reachable"; exit 1
+  fi
+  (cd "$work/$target" && timeout 300 "$qemu" "$@" -nographic \
+     -semihosting-config enable=on,target=native -kernel "$out/nopanic_full") 2>&1 | tee "$work/$target.full"
+  grep -q "sac=60 vcbn=60 mismatches=0 errors=0 strict_frames=60 strict_errors=0 resync_frames=60 resync_errors=0" \
+    "$work/$target.full" || { echo "FAIL: $target nopanic_full did not decode and re-encode all 60 frames"; exit 1; }
 }
 
 run_family thumbv6m-none-eabi qemu-system-arm -cpu cortex-m3 -machine mps2-an385
