@@ -14,6 +14,16 @@ fn main() {
         include_bytes!("memory-cortex-m.x")
     };
     fs::write(out.join("memory.x"), map).expect("write memory.x");
+    if !riscv {
+        // cortex-m-rt's `device` feature includes a device.x with the
+        // interrupt handlers' default names; this firmware names none (every
+        // entry of its `__INTERRUPTS` is `DefaultHandler`).
+        fs::write(
+            out.join("device.x"),
+            "/* no device interrupt handlers: see __INTERRUPTS in src/lib.rs */\n",
+        )
+        .expect("write device.x");
+    }
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory-cortex-m.x");
     println!("cargo:rerun-if-changed=memory-riscv.x");
