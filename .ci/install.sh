@@ -3,7 +3,7 @@
 # sources), linking (lld), emulation (QEMU), code size (llvm-size) and the
 # browser tests (chromium).
 set -euo pipefail
-pkgs=(rustc-web cargo-web rust-web-src lld-19 llvm-19 qemu-system-arm chromium curl)
+pkgs=(rustc-web cargo-web rust-web-src lld-19 llvm-19 qemu-system-arm qemu-system-misc chromium curl)
 # Node.js (>= 20) and npm for the browser tests come with the machine; if
 # they are missing, Debian's are the fallback.
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

@@ -237,6 +237,7 @@ impl<'a> Samples<'a> {
 
     /// Samples `start..end` (counting complex pairs once), or `None` if out
     /// of range.
+    #[inline]
     pub fn sub(&self, start: usize, end: usize) -> Option<Samples<'a>> {
         let pairs = |s: usize| s.checked_mul(2);
         Some(match *self {

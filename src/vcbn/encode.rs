@@ -106,7 +106,7 @@ fn write_json(w: &mut dyn Write, shape: Shape, params: &Params, blob_len: u64) -
     w.write_str(params.dtype.name())?;
     w.write_str("\",\"endianness\":\"LE\",\"shape\":[")?;
     json::write_u64(w, shape.height(), 1)?;
-    w.write_char(',')?;
+    w.write_str(",")?;
     json::write_u64(w, shape.width(), 1)?;
     w.write_str("],\"order\":\"C\",\"size\":")?;
     // BLOB size in MiB: Python's len / 1048576. Dividing by a power of two is
@@ -119,7 +119,7 @@ fn write_json(w: &mut dyn Write, shape: Shape, params: &Params, blob_len: u64) -
     json::write_f64(w, params.vmin)?;
     w.write_str(",\"vmax\":")?;
     json::write_f64(w, params.vmax)?;
-    w.write_char('}')
+    w.write_str("}")
 }
 
 /// The sizes of one frame's encoding: the JSON's length (counted once) and

@@ -1,7 +1,13 @@
 //! Support code for the firmware demo, the no-panic link proof and the
 //! code-size probes: semihosting host I/O (files, console, exit), a buffered
-//! [`embedded_io::Write`] over a host file, stack measurement, and the
-//! synthetic sensor frames ([`synth`], shared with the host-side check).
+//! [`embedded_io::Write`] over a host file, the board's UART, stack
+//! measurement, and the synthetic sensor frames ([`synth`], shared with the
+//! host-side check).
+//!
+//! Two architectures, one API: on Cortex-M (cortex-m-rt, cortex-m-semihosting,
+//! QEMU's `mps2-an386`/`mps2-an385`) and on RISC-V (riscv-rt,
+//! riscv-semihosting, QEMU's `virt`). Only the runtime, the semihosting crate,
+//! the UART driver and the stack painting differ.
 //!
 //! Nothing here formats with `core::fmt` or can panic: the `nopanic` binary
 //! links this code with a panic handler that calls an undefined symbol.
@@ -12,7 +18,18 @@ pub mod proof;
 #[path = "synth.rs"]
 pub mod synth;
 
-use cortex_m_semihosting::{nr, syscall, syscall1};
+#[cfg(target_arch = "arm")]
+use cortex_m_semihosting as semihosting;
+#[cfg(target_arch = "riscv32")]
+use riscv_semihosting as semihosting;
+use semihosting::{nr, syscall, syscall1};
+
+/// The program's entry point attribute: `cortex_m_rt::entry` or
+/// `riscv_rt::entry` (both take a `fn() -> !`).
+#[cfg(target_arch = "arm")]
+pub use cortex_m_rt::entry;
+#[cfg(target_arch = "riscv32")]
+pub use riscv_rt::entry;
 
 /// With the `audit` feature: the symbol the proof binaries' panic handlers
 /// call, defined so that a binary with panic paths still links and its call
@@ -24,6 +41,23 @@ pub extern "C" fn framewire_panic_path_is_reachable() -> ! {
     host::print("panic path reached\n");
     host::exit(false)
 }
+
+/// The interrupt part of the Cortex-M vector table, as a device crate (PAC)
+/// provides it under cortex-m-rt's `device` feature: QEMU's `mps2-an385` and
+/// `mps2-an386` have 32 external interrupt lines (QEMU `hw/arm/mps2.c`,
+/// `num-irq`), and this firmware enables none of them, so each entry is
+/// cortex-m-rt's `DefaultHandler`. (Without `device`, cortex-m-rt reserves
+/// ARMv7-M's architectural maximum, 240 entries: 832 bytes more flash.)
+#[cfg(target_arch = "arm")]
+#[doc(hidden)]
+#[link_section = ".vector_table.interrupts"]
+#[no_mangle]
+pub static __INTERRUPTS: [unsafe extern "C" fn(); 32] = {
+    extern "C" {
+        fn DefaultHandler();
+    }
+    [DefaultHandler; 32]
+};
 
 /// Opaque to the optimizer: the value can be anything at run time.
 #[inline(always)]
@@ -130,8 +164,13 @@ pub mod host {
 
     /// Writes `s` to the host's console (via SYS_WRITE0 on a NUL-free copy).
     pub fn print(s: &str) {
+        print_bytes(s.as_bytes());
+    }
+
+    /// Writes `bytes` (text without NUL bytes) to the host's console.
+    pub fn print_bytes(bytes: &[u8]) {
         let mut buf = [0u8; 128];
-        for piece in s.as_bytes().chunks(buf.len() - 1) {
+        for piece in bytes.chunks(buf.len() - 1) {
             let n = piece.len();
             if let Some(dst) = buf.get_mut(..n) {
                 dst.copy_from_slice(piece);
@@ -147,24 +186,24 @@ pub mod host {
     /// Writes `n` in decimal to the host's console.
     pub fn print_u64(n: u64) {
         let mut digits = [0u8; 20];
-        print(super::decimal(n, &mut digits));
+        print_bytes(super::decimal(n, &mut digits));
     }
 
     /// Ends the emulation: QEMU exits with status 0 for `true`, 1 otherwise.
     pub fn exit(success: bool) -> ! {
         let status = if success {
-            cortex_m_semihosting::debug::EXIT_SUCCESS
+            semihosting::debug::EXIT_SUCCESS
         } else {
-            cortex_m_semihosting::debug::EXIT_FAILURE
+            semihosting::debug::EXIT_FAILURE
         };
         loop {
-            cortex_m_semihosting::debug::exit(status);
+            semihosting::debug::exit(status);
         }
     }
 }
 
-/// `n` in decimal, written into `buf`.
-pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+/// `n` in decimal (ASCII digits), written into `buf`.
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -176,7 +215,7 @@ pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
             break;
         }
     }
-    core::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or("")
+    buf.get(i..).unwrap_or(&[])
 }
 
 /// A buffered [`embedded_io::Write`] over a host file: semihosting calls are
@@ -247,6 +286,7 @@ impl<const N: usize> embedded_io::Write for BufferedFile<N> {
 /// `mps2-an386`, UART0 is an ARM CMSDK APB UART at `0x4000_4000` (QEMU
 /// `hw/arm/mps2.c`), wired to QEMU's first `-serial` (for example
 /// `-serial file:uart.capture`).
+#[cfg(target_arch = "arm")]
 pub mod uart {
     /// CMSDK APB UART registers (ARM DDI 0479C, section 4.3).
     const BASE: usize = 0x4000_4000;
@@ -261,7 +301,7 @@ pub mod uart {
 
     /// The transmit side of UART0, an [`embedded_io::Write`]. It never fails;
     /// its error type is the host file's, so that one writer type can send to
-    /// both (see the firmware's `Tee`).
+    /// both (see the firmware's `Link`).
     #[derive(Debug)]
     pub struct Uart {
         /// Bytes sent so far.
@@ -315,22 +355,125 @@ pub mod uart {
     }
 }
 
-/// Stack measurement with cortex-m-rt's `paint-stack`: at reset, the whole
-/// stack region (from `_stack_end`, just past `.bss`, up to `_stack_start`,
-/// the top of RAM) is filled with [`cortex_m_rt::STACK_PAINT_VALUE`]. The
-/// lowest word no longer holding it marks the deepest the stack has been.
+/// The board's UART on QEMU's RISC-V `virt`: an NS16550A at `0x1000_0000`
+/// (QEMU `hw/riscv/virt.c`), wired to QEMU's first `-serial`. The same API
+/// as the Cortex-M driver.
+#[cfg(target_arch = "riscv32")]
+pub mod uart {
+    /// NS16550A registers (byte-wide): transmit holding register and line
+    /// status register.
+    const BASE: usize = 0x1000_0000;
+    const THR: usize = BASE;
+    const LSR: usize = BASE + 5;
+    /// LSR: the transmit holding register is empty.
+    const THR_EMPTY: u8 = 1 << 5;
+
+    /// The transmit side of the UART, an [`embedded_io::Write`]. It never
+    /// fails; its error type is the host file's, so that one writer type can
+    /// send to both (see the firmware's `Link`).
+    #[derive(Debug)]
+    pub struct Uart {
+        /// Bytes sent so far.
+        pub sent: u64,
+    }
+
+    impl Uart {
+        /// The transmitter needs no set-up on QEMU (nor does it pace the
+        /// output by any baud rate).
+        pub fn new() -> Self {
+            Uart { sent: 0 }
+        }
+
+        fn put(&mut self, b: u8) {
+            // SAFETY: MMIO reads of LSR and writes of THR on the UART, which
+            // only this driver touches.
+            unsafe {
+                while core::ptr::read_volatile(LSR as *const u8) & THR_EMPTY == 0 {}
+                core::ptr::write_volatile(THR as *mut u8, b);
+            }
+            self.sent += 1;
+        }
+    }
+
+    impl Default for Uart {
+        fn default() -> Self {
+            Uart::new()
+        }
+    }
+
+    impl embedded_io::ErrorType for Uart {
+        type Error = crate::host::HostError;
+    }
+
+    impl embedded_io::Write for Uart {
+        fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+            for &b in buf {
+                self.put(b);
+            }
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+    }
+}
+
+/// Stack measurement. On Cortex-M with cortex-m-rt's `paint-stack`: at
+/// reset, the whole stack region (from `_stack_end`, just past `.bss`, up to
+/// `_stack_start`, the top of RAM) is filled with [`stack::PAINT`]. riscv-rt
+/// has no such option, so on RISC-V [`stack::paint`], the first call in
+/// `main`, fills the region (from riscv-rt's `__estack` up to the current
+/// stack pointer) itself. The lowest word no longer holding the paint marks
+/// the deepest the stack has been.
 pub mod stack {
+    /// The paint: cortex-m-rt's `STACK_PAINT_VALUE`, the same on RISC-V.
+    pub const PAINT: u32 = 0xcccc_cccc;
+
+    #[cfg(target_arch = "arm")]
+    const _: () = assert!(PAINT == cortex_m_rt::STACK_PAINT_VALUE);
+
+    #[cfg(target_arch = "arm")]
     extern "C" {
         static _stack_start: u32;
         static _stack_end: u32;
     }
 
+    #[cfg(target_arch = "riscv32")]
+    extern "C" {
+        static _stack_start: u32;
+        static __estack: u32;
+    }
+
     fn bounds() -> (usize, usize) {
         // Only the symbols' addresses are taken.
-        (
-            core::ptr::addr_of!(_stack_end) as usize,
-            core::ptr::addr_of!(_stack_start) as usize,
-        )
+        #[cfg(target_arch = "arm")]
+        let end = core::ptr::addr_of!(_stack_end) as usize;
+        #[cfg(target_arch = "riscv32")]
+        let end = core::ptr::addr_of!(__estack) as usize;
+        (end, core::ptr::addr_of!(_stack_start) as usize)
+    }
+
+    /// Paints the unused stack (a no-op on Cortex-M, where cortex-m-rt did it
+    /// at reset). Call it first in `main`.
+    #[inline(always)]
+    pub fn paint() {
+        #[cfg(target_arch = "riscv32")]
+        {
+            let sp: usize;
+            // SAFETY: reads the stack pointer into a register.
+            unsafe { core::arch::asm!("mv {0}, sp", out(reg) sp, options(nomem, nostack)) };
+            let (end, _) = bounds();
+            let mut p = end;
+            // Everything below the stack pointer is free: no interrupt is
+            // enabled, and this loop keeps `p` in a register.
+            while p + 4 <= sp {
+                // SAFETY: `p` is a word-aligned address below the stack
+                // pointer, inside the stack region.
+                unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+                p += 4;
+            }
+        }
     }
 
     /// Size of the stack region in bytes.
@@ -346,7 +489,7 @@ pub mod stack {
         while p < start {
             // SAFETY: `p` is a word-aligned address inside the stack region.
             let w = unsafe { core::ptr::read_volatile(p as *const u32) };
-            if w != cortex_m_rt::STACK_PAINT_VALUE {
+            if w != PAINT {
                 break;
             }
             p += 4;
@@ -461,7 +604,7 @@ pub mod probe {
 #[macro_export]
 macro_rules! size_probe {
     ($body:block) => {
-        #[cortex_m_rt::entry]
+        #[$crate::entry]
         fn main() -> ! {
             let () = $body;
             $crate::host::exit(true)

@@ -17,19 +17,27 @@
 //!     -semihosting-config enable=on,target=native -kernel firmware
 //! ```
 //!
+//! or, built for `riscv32imc-unknown-none-elf`:
+//!
+//! ```text
+//! qemu-system-riscv32 -machine virt -bios none -display none \
+//!     -monitor none -serial file:uart.capture \
+//!     -semihosting-config enable=on,target=native -kernel firmware
+//! ```
+//!
 //! It writes `firmware.capture` in QEMU's working directory, and the link
 //! frames to `uart.capture`.
 
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
 use framewire::io::blocking::{SacWriter, VcbnWriter};
 use framewire::io::WriteError;
 use framewire::link::blocking::LinkWriter;
 use framewire::quant::Samples;
 use framewire::vcbn::{Dtype, Params};
 use framewire::Shape;
+use framewire_firmware::entry;
 use framewire_firmware::synth::{self, H, STEPS, W};
 use framewire_firmware::uart::Uart;
 use framewire_firmware::{host, stack, BufferedFile};
@@ -127,6 +135,7 @@ fn run() -> Result<(u64, u64), Error> {
 
 #[entry]
 fn main() -> ! {
+    stack::paint();
     let result = run();
     let peak = stack::peak();
     report(&result, peak);

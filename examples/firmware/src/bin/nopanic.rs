@@ -24,7 +24,7 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
+use framewire_firmware::entry;
 use framewire_firmware::proof::{self, Counts};
 use framewire_firmware::{host, probe};
 

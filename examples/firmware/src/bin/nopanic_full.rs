@@ -26,16 +26,16 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
 use framewire::frame::AnyFrame;
+use framewire::imgpack;
 use framewire::io::blocking::write_vcbn;
 use framewire::io::{EmbeddedIo, FrameReader};
 use framewire::json::{Reader, Token};
 use framewire::quant::Samples;
 use framewire::stream::{Decoder, Event};
-use framewire::imgpack;
 use framewire::vcbn::{self, Levels, Params};
 use framewire::Error;
+use framewire_firmware::entry;
 use framewire_firmware::probe::{self, Sink};
 use framewire_firmware::proof::{self, Counts, INPUT};
 use framewire_firmware::{host, opaque};
@@ -138,12 +138,24 @@ fn check_vcbn(bytes: &[u8], frame: &vcbn::Frame<'_>, c: &mut Counts) {
 
 /// imgpack's latest layout: the values in every dtype, one-shot and
 /// streamed (the same bytes), decoded back (the same levels or floats).
-fn check_imgpack(values: &[f32], shape: framewire::Shape, vmin: f64, vmax: f64, c: &mut Counts) -> bool {
+fn check_imgpack(
+    values: &[f32],
+    shape: framewire::Shape,
+    vmin: f64,
+    vmax: f64,
+    c: &mut Counts,
+) -> bool {
     let mut ok = true;
     for dtype in imgpack::Dtype::ALL {
         let bits = opaque(dtype.max_bits().unwrap_or(12).min(12));
-        let e = if opaque(c.vcbn % 2 == 0) { vcbn::Endianness::Little } else { vcbn::Endianness::Big };
-        let p = imgpack::Params::new(dtype, vmin, vmax).with_bits(bits).with_endianness(e);
+        let e = if opaque(c.vcbn % 2 == 0) {
+            vcbn::Endianness::Little
+        } else {
+            vcbn::Endianness::Big
+        };
+        let p = imgpack::Params::new(dtype, vmin, vmax)
+            .with_bits(bits)
+            .with_endianness(e);
         let out = probe::bytes_out();
         let Ok(n) = imgpack::encode(imgpack::Input::F32(values), shape, &p, out) else {
             // float64 of 4096 samples does not fit the probe buffer.
@@ -169,7 +181,9 @@ fn check_imgpack(values: &[f32], shape: framewire::Shape, vmin: f64, vmax: f64, 
                     match enc.encode(part, &mut piece) {
                         Ok((used, w)) => {
                             feed(piece.get(..w).unwrap_or(&[]), &mut ok);
-                            part = part.sub(used, part.len()).unwrap_or(imgpack::Input::F32(&[]));
+                            part = part
+                                .sub(used, part.len())
+                                .unwrap_or(imgpack::Input::F32(&[]));
                         }
                         Err(_) => {
                             ok = false;
@@ -198,7 +212,11 @@ fn check_imgpack(values: &[f32], shape: framewire::Shape, vmin: f64, vmax: f64, 
                         ok &= d.copy_levels_to_u16(l).is_ok();
                         ok &= f.dequantize_into(q).is_ok();
                     }
-                    c.mix(f.data().levels().map_or(0, |l| l.fold(0u64, |a, v| a.rotate_left(5) ^ u64::from(v))));
+                    c.mix(
+                        f.data()
+                            .levels()
+                            .map_or(0, |l| l.fold(0u64, |a, v| a.rotate_left(5) ^ u64::from(v))),
+                    );
                 }
             }
             Err(e) => {
