@@ -5,10 +5,13 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use npyz::{DType, Deserialize, NpyFile, Order, Serialize, WriterBuilder};
+use npyz::{Deserialize, NpyFile, Order, Serialize};
 use tempfile::TempDir;
+
+#[path = "common/cli.rs"]
+mod cli_common;
+use cli_common::*;
 
 // ---------------------------------------------------------------- helpers
 
@@ -16,82 +19,6 @@ fn golden(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(rel)
-}
-
-fn framewire<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_framewire"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-/// Success, nothing on stderr.
-fn assert_ok(o: &Output) {
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
-    assert!(o.stderr.is_empty(), "stderr: {}", stderr(o));
-}
-
-/// Exit 1, nothing on stdout, exactly one `framewire: ...` line on stderr
-/// that contains `needle`.
-fn assert_bad(o: &Output, needle: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
-    assert!(err.starts_with("framewire: "), "stderr: {err}");
-    assert!(err.ends_with('\n'), "stderr: {err:?}");
-    assert_eq!(err.matches('\n').count(), 1, "not one line: {err:?}");
-    assert!(err.contains(needle), "{needle:?} not in {err:?}");
-}
-
-/// Exit 2 (usage error), nothing on stdout.
-fn assert_usage(o: &Output) {
-    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
-    assert!(!o.stderr.is_empty());
-}
-
-/// The names in a directory (empty if it does not exist).
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = match fs::read_dir(dir) {
-        Ok(rd) => rd
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    names.sort();
-    names
-}
-
-fn write_npy<T: Serialize + Clone>(
-    path: &Path,
-    descr: &str,
-    shape: &[u64],
-    fortran: bool,
-    data: &[T],
-) {
-    let mut bytes = Vec::new();
-    let mut w = npyz::WriteOptions::<T>::new()
-        .dtype(DType::Plain(descr.parse().unwrap()))
-        .shape(shape)
-        .order(if fortran { Order::Fortran } else { Order::C })
-        .writer(&mut bytes)
-        .begin_nd()
-        .unwrap();
-    w.extend(data.iter().cloned()).unwrap();
-    w.finish().unwrap();
-    fs::write(path, bytes).unwrap();
 }
 
 struct Npy<T> {
@@ -352,7 +279,7 @@ fn decode_sac_refuses_dequantize_as_usage_error() {
         s(&out),
         "--dequantize",
     ]);
-    assert_usage(&o);
+    assert_usage(&o, "");
     assert!(!out.exists());
 }
 
@@ -575,9 +502,9 @@ fn golden_input_npy(dir: &Path, case: &str, shape: [u64; 2], f64_input: bool) ->
     let raw = fs::read(golden(&format!("vcbn/{case}.in"))).unwrap();
     let path = dir.join(format!("{case}.npy"));
     if f64_input {
-        write_npy(&path, "<f8", &shape, false, &f64s(&raw));
+        write_npy_order(&path, "<f8", &shape, false, &f64s(&raw));
     } else {
-        write_npy(&path, "<f4", &shape, false, &f32s(&raw));
+        write_npy_order(&path, "<f4", &shape, false, &f32s(&raw));
     }
     path
 }
@@ -693,7 +620,7 @@ fn encode_vcbn_f64_and_fortran_and_big_endian_inputs() {
         }
     }
     let input = dir.path().join("fortran.npy");
-    write_npy(&input, ">f4", &[3, 7], true, &f);
+    write_npy_order(&input, ">f4", &[3, 7], true, &f);
     let out = dir.path().join("f.vcbn");
     assert_ok(&framewire([
         "encode",
@@ -719,7 +646,7 @@ fn encode_vcbn_f64_and_fortran_and_big_endian_inputs() {
 fn encode_vcbn_default_range_ignores_nan() {
     let dir = TempDir::new().unwrap();
     let input = dir.path().join("in.npy");
-    write_npy(
+    write_npy_order(
         &input,
         "<f4",
         &[2, 2],
@@ -798,10 +725,10 @@ fn encode_vcbn_integer_and_bool_inputs_convert_like_numpy() {
         via_f64: Option<&dyn Fn(&T) -> f32>,
     ) {
         let input = d.join(format!("{name}.npy"));
-        write_npy(&input, descr, &[2, 3], false, data);
+        write_npy_order(&input, descr, &[2, 3], false, data);
         let floats = d.join(format!("{name}.f32.npy"));
         let want: Vec<f32> = data.iter().map(direct).collect();
-        write_npy(&floats, "<f4", &[2, 3], false, &want);
+        write_npy_order(&floats, "<f4", &[2, 3], false, &want);
         for args in [
             &[][..],
             &["--dtype", "uint8"],
@@ -814,7 +741,7 @@ fn encode_vcbn_integer_and_bool_inputs_convert_like_numpy() {
                 // the frame.
                 let wrong = d.join(format!("{name}.wrong.npy"));
                 let v: Vec<f32> = data.iter().map(via).collect();
-                write_npy(&wrong, "<f4", &[2, 3], false, &v);
+                write_npy_order(&wrong, "<f4", &[2, 3], false, &v);
                 assert_ne!(got, encode_vcbn_bytes(d, &wrong, args), "{name} {args:?}");
             }
         }
@@ -922,7 +849,7 @@ fn encode_vcbn_integer_and_bool_inputs_convert_like_numpy() {
 /// An empty float32 input, for the message about a missing range end.
 fn empty_for_vmax(dir: &Path) -> PathBuf {
     let path = dir.join("empty_for_vmax.npy");
-    write_npy::<f32>(&path, "<f4", &[3, 0], false, &[]);
+    write_npy_order::<f32>(&path, "<f4", &[3, 0], false, &[]);
     path
 }
 
@@ -937,7 +864,7 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
     };
 
     let nan = dir.path().join("nan.npy");
-    write_npy(&nan, "<f4", &[2, 2], false, &[f32::NAN; 4]);
+    write_npy_order(&nan, "<f4", &[2, 2], false, &[f32::NAN; 4]);
     assert_bad(
         &run(&nan, &[]),
         "no non-NaN values, so --vmin and --vmax have no default; pass --vmin and --vmax",
@@ -975,14 +902,14 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
     fs::remove_file(&ok).unwrap();
 
     let empty = dir.path().join("empty.npy");
-    write_npy::<f32>(&empty, "<f4", &[0, 3], false, &[]);
+    write_npy_order::<f32>(&empty, "<f4", &[0, 3], false, &[]);
     assert_bad(
         &run(&empty, &[]),
         "input is empty, so --vmin and --vmax have no default; pass --vmin and --vmax",
     );
 
     let inf = dir.path().join("inf.npy");
-    write_npy(&inf, "<f8", &[1, 2], false, &[1.0, f64::INFINITY]);
+    write_npy_order(&inf, "<f8", &[1, 2], false, &[1.0, f64::INFINITY]);
     assert_bad(&run(&inf, &[]), "vmax is not finite");
     assert_bad(
         &run(&nan, &["--vmin", "nan", "--vmax", "1"]),
@@ -994,19 +921,19 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
     );
 
     let three_d = dir.path().join("3d.npy");
-    write_npy(&three_d, "<f4", &[2, 2, 2], false, &[0f32; 8]);
+    write_npy_order(&three_d, "<f4", &[2, 2, 2], false, &[0f32; 8]);
     assert_bad(
         &run(&three_d, &[]),
         "expected a 2-D array, found shape (2, 2, 2)",
     );
 
     let one_d = dir.path().join("1d.npy");
-    write_npy(&one_d, "<f4", &[4], false, &[0f32; 4]);
+    write_npy_order(&one_d, "<f4", &[4], false, &[0f32; 4]);
     assert_bad(&run(&one_d, &[]), "found shape (4,)");
 
     // float16 (the header of an int16 file, relabelled).
     let halfs = dir.path().join("halfs.npy");
-    write_npy(&halfs, "<i2", &[2, 2], false, &[0i16; 4]);
+    write_npy_order(&halfs, "<i2", &[2, 2], false, &[0i16; 4]);
     let bytes = fs::read(&halfs).unwrap();
     let at = bytes.windows(5).position(|w| w == b"'<i2'").unwrap();
     let mut bytes = bytes.clone();
@@ -1043,7 +970,7 @@ fn encode_vcbn_bad_inputs_leave_nothing() {
 fn encode_vcbn_non_finite_options_say_what_was_passed() {
     let dir = TempDir::new().unwrap();
     let input = dir.path().join("in.npy");
-    write_npy(&input, "<f4", &[1, 2], false, &[0f32, 1.0]);
+    write_npy_order(&input, "<f4", &[1, 2], false, &[0f32, 1.0]);
     let out = dir.path().join("o.vcbn");
     let run = |extra: &[&str]| {
         let mut args = vec!["encode", "vcbn", "--input", s(&input), "--out", s(&out)];
@@ -1071,7 +998,7 @@ fn encode_vcbn_non_finite_options_say_what_was_passed() {
     assert!(!out.exists());
 
     let inf = dir.path().join("inf.npy");
-    write_npy(&inf, "<f4", &[1, 2], false, &[0f32, f32::INFINITY]);
+    write_npy_order(&inf, "<f4", &[1, 2], false, &[0f32, f32::INFINITY]);
     let o = framewire([
         "encode",
         "vcbn",
@@ -1090,7 +1017,7 @@ fn encode_vcbn_non_finite_options_say_what_was_passed() {
 fn encode_vcbn_short_data_is_a_bad_file() {
     let dir = TempDir::new().unwrap();
     let input = dir.path().join("in.npy");
-    write_npy(&input, "<f4", &[2, 3], false, &[0f32; 6]);
+    write_npy_order(&input, "<f4", &[2, 3], false, &[0f32; 6]);
     let mut bytes = fs::read(&input).unwrap();
     bytes.truncate(bytes.len() - 3);
     fs::write(&input, bytes).unwrap();
@@ -1108,7 +1035,7 @@ fn failed_encode_keeps_the_old_output() {
     let out = dir.path().join("o.vcbn");
     fs::write(&out, b"previous").unwrap();
     let nan = dir.path().join("nan.npy");
-    write_npy(&nan, "<f4", &[1, 1], false, &[f32::NAN]);
+    write_npy_order(&nan, "<f4", &[1, 1], false, &[f32::NAN]);
     assert_bad(
         &framewire(["encode", "vcbn", "--input", s(&nan), "--out", s(&out)]),
         "pass --vmin and --vmax",
@@ -1123,7 +1050,7 @@ fn failed_encode_keeps_the_old_output() {
 fn encode_onto_a_directory_is_refused() {
     let dir = TempDir::new().unwrap();
     let input = dir.path().join("in.npy");
-    write_npy(&input, "<f4", &[1, 2], false, &[0f32, 1.0]);
+    write_npy_order(&input, "<f4", &[1, 2], false, &[0f32, 1.0]);
     let out = dir.path().join("o.vcbn");
     fs::create_dir(&out).unwrap();
     fs::write(out.join("inside"), b"mine").unwrap();
@@ -1143,8 +1070,8 @@ fn encode_sac_matches_golden() {
     let want = fs::read(golden("sample.sac")).unwrap();
     let a2 = dir.path().join("a2.npy");
     let b2 = dir.path().join("b2.npy");
-    write_npy(&a2, "<i2", &[2, 3], false, &SAMPLE_A);
-    write_npy(&b2, "<i2", &[2, 3], false, &SAMPLE_B);
+    write_npy_order(&a2, "<i2", &[2, 3], false, &SAMPLE_A);
+    write_npy_order(&b2, "<i2", &[2, 3], false, &SAMPLE_B);
 
     // Width and height from the 2-D A.
     let out = dir.path().join("2d.sac");
@@ -1172,8 +1099,8 @@ fn encode_sac_matches_golden() {
     // 1-D inputs (one big-endian) with the shape given.
     let a1 = dir.path().join("a1.npy");
     let b1 = dir.path().join("b1.npy");
-    write_npy(&a1, "<i2", &[6], false, &SAMPLE_A);
-    write_npy(&b1, ">i2", &[6], false, &SAMPLE_B);
+    write_npy_order(&a1, "<i2", &[6], false, &SAMPLE_A);
+    write_npy_order(&b1, ">i2", &[6], false, &SAMPLE_B);
     let out = dir.path().join("1d.sac");
     assert_ok(&framewire([
         "encode",
@@ -1193,7 +1120,7 @@ fn encode_sac_matches_golden() {
 
     // A Fortran-order A is read in C order.
     let af = dir.path().join("af.npy");
-    write_npy(&af, "<i2", &[2, 3], true, &[0i16, 2, 1, -2, -1, 3]);
+    write_npy_order(&af, "<i2", &[2, 3], true, &[0i16, 2, 1, -2, -1, 3]);
     let out = dir.path().join("f.sac");
     assert_ok(&framewire([
         "encode",
@@ -1223,8 +1150,8 @@ fn encode_sac_golden_cases() {
         let b = dir.path().join(format!("{case}.b.npy"));
         let av = i16s(&fs::read(golden(&format!("sac/{case}.a.i16"))).unwrap());
         let bv = i16s(&fs::read(golden(&format!("sac/{case}.b.i16"))).unwrap());
-        write_npy(&a, "<i2", &[av.len() as u64], false, &av);
-        write_npy(&b, "<i2", &[bv.len() as u64], false, &bv);
+        write_npy_order(&a, "<i2", &[av.len() as u64], false, &av);
+        write_npy_order(&b, "<i2", &[bv.len() as u64], false, &bv);
         let out = dir.path().join(format!("{case}.sac"));
         let mut args = vec![
             "encode",
@@ -1263,7 +1190,7 @@ fn encode_sac_bad_inputs_leave_nothing() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("o.sac");
     let a = dir.path().join("a.npy");
-    write_npy(&a, "<i2", &[2, 3], false, &SAMPLE_A);
+    write_npy_order(&a, "<i2", &[2, 3], false, &SAMPLE_A);
     let run = |a: &Path, b: &Path, extra: &[&str]| {
         let mut args = vec!["encode", "sac", "--a", s(a), "--b", s(b), "--out", s(&out)];
         args.extend_from_slice(extra);
@@ -1271,21 +1198,21 @@ fn encode_sac_bad_inputs_leave_nothing() {
     };
 
     let f32_b = dir.path().join("f.npy");
-    write_npy(&f32_b, "<f4", &[2, 3], false, &[0f32; 6]);
+    write_npy_order(&f32_b, "<f4", &[2, 3], false, &[0f32; 6]);
     assert_bad(
         &run(&a, &f32_b, &[]),
         "expected an int16 array, found dtype '<f4'",
     );
     let i32_a = dir.path().join("i32.npy");
-    write_npy(&i32_a, "<i4", &[6], false, &[0i32; 6]);
+    write_npy_order(&i32_a, "<i4", &[6], false, &[0i32; 6]);
     assert_bad(&run(&i32_a, &a, &[]), "found dtype '<i4'");
     let u16_a = dir.path().join("u16.npy");
-    write_npy(&u16_a, "<u2", &[6], false, &[0u16; 6]);
+    write_npy_order(&u16_a, "<u2", &[6], false, &[0u16; 6]);
     assert_bad(&run(&u16_a, &a, &[]), "found dtype '<u2'");
 
     // B's length disagrees with the width*height taken from A.
     let b5 = dir.path().join("b5.npy");
-    write_npy(&b5, "<i2", &[5], false, &[0i16; 5]);
+    write_npy_order(&b5, "<i2", &[5], false, &[0i16; 5]);
     assert_bad(&run(&a, &b5, &[]), "shape mismatch");
     assert_bad(&run(&a, &a, &["--width", "4"]), "shape mismatch");
 
@@ -1297,7 +1224,7 @@ fn encode_sac_bad_inputs_leave_nothing() {
 fn encode_into_missing_directory_fails_cleanly() {
     let dir = TempDir::new().unwrap();
     let a = dir.path().join("a.npy");
-    write_npy(&a, "<i2", &[6], false, &SAMPLE_A);
+    write_npy_order(&a, "<i2", &[6], false, &SAMPLE_A);
     let encode =
         |out: &Path| framewire(["encode", "sac", "--a", s(&a), "--b", s(&a), "--out", s(out)]);
     for missing in ["missing", "missing/dir"] {
@@ -1331,25 +1258,40 @@ fn encode_into_missing_directory_fails_cleanly() {
 #[test]
 fn usage_errors_exit_2() {
     let sample = golden("sample.sac");
-    assert_usage(&framewire(["frobnicate"]));
-    assert_usage(&framewire::<[&str; 0], &str>([]));
-    assert_usage(&framewire(["inspect"]));
-    assert_usage(&framewire(["inspect", s(&sample), "extra"]));
-    assert_usage(&framewire(["decode", s(&sample)]));
-    assert_usage(&framewire(["encode"]));
-    assert_usage(&framewire(["encode", "png", "--out", "x"]));
-    assert_usage(&framewire(["encode", "sac", "--a", "a.npy", "--out", "x"]));
-    assert_usage(&framewire([
-        "encode", "sac", "--a", "a", "--b", "b", "--width", "-1", "--out", "x",
-    ]));
-    assert_usage(&framewire(["encode", "vcbn", "--out", "x"]));
-    assert_usage(&framewire([
-        "encode", "vcbn", "--input", "i.npy", "--dtype", "uint32", "--out", "x",
-    ]));
-    assert_usage(&framewire([
-        "encode", "vcbn", "--input", "i.npy", "--vmin", "abc", "--out", "x",
-    ]));
-    assert_usage(&framewire(["encode", "vcbn", "--input", "i.npy", "--vmin"]));
+    assert_usage(&framewire(["frobnicate"]), "");
+    assert_usage(&framewire::<[&str; 0], &str>([]), "");
+    assert_usage(&framewire(["inspect"]), "");
+    assert_usage(&framewire(["inspect", s(&sample), "extra"]), "");
+    assert_usage(&framewire(["decode", s(&sample)]), "");
+    assert_usage(&framewire(["encode"]), "");
+    assert_usage(&framewire(["encode", "png", "--out", "x"]), "");
+    assert_usage(
+        &framewire(["encode", "sac", "--a", "a.npy", "--out", "x"]),
+        "",
+    );
+    assert_usage(
+        &framewire([
+            "encode", "sac", "--a", "a", "--b", "b", "--width", "-1", "--out", "x",
+        ]),
+        "",
+    );
+    assert_usage(&framewire(["encode", "vcbn", "--out", "x"]), "");
+    assert_usage(
+        &framewire([
+            "encode", "vcbn", "--input", "i.npy", "--dtype", "uint32", "--out", "x",
+        ]),
+        "",
+    );
+    assert_usage(
+        &framewire([
+            "encode", "vcbn", "--input", "i.npy", "--vmin", "abc", "--out", "x",
+        ]),
+        "",
+    );
+    assert_usage(
+        &framewire(["encode", "vcbn", "--input", "i.npy", "--vmin"]),
+        "",
+    );
 }
 
 #[test]

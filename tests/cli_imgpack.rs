@@ -9,37 +9,22 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use framewire::imgpack::{self, Dtype, Endianness, Input, Params};
 use framewire::Shape;
-use npyz::{DType, NpyFile, Order, Serialize, WriterBuilder};
+use npyz::{NpyFile, Order};
 use serde_json::Value;
 use tempfile::TempDir;
+
+#[path = "common/cli.rs"]
+mod cli_common;
+use cli_common::*;
 
 // ---------------------------------------------------------------- helpers
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/imgpack")
-}
-
-fn framewire<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    Command::new(env!("CARGO_BIN_EXE_framewire"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 /// Success, nothing on stderr.
@@ -48,38 +33,8 @@ fn assert_ok(o: &Output, what: &str) {
     assert!(o.stderr.is_empty(), "{what}: stderr: {}", stderr(o));
 }
 
-/// Exit 1, nothing on stdout, one `framewire: ...` line containing `needle`.
-fn assert_bad(o: &Output, needle: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
-    assert!(err.starts_with("framewire: "), "stderr: {err}");
-    assert_eq!(err.matches('\n').count(), 1, "not one line: {err:?}");
-    assert!(err.contains(needle), "{needle:?} not in {err:?}");
-}
-
-/// Exit 2 (usage error), nothing on stdout, `needle` in the message.
-fn assert_usage(o: &Output, needle: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
-    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
-    assert!(err.contains(needle), "{needle:?} not in {err:?}");
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// The names in a directory (empty if it does not exist).
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = match fs::read_dir(dir) {
-        Ok(rd) => rd
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    names.sort();
-    names
 }
 
 /// Python's `NaN`/`Infinity` (not JSON) read as strings.
@@ -228,19 +183,6 @@ fn descr_of(dtype: &str) -> String {
         other => panic!("unexpected dtype {other}"),
     };
     format!("{}{code}", native())
-}
-
-fn write_npy<T: Serialize + Clone>(path: &Path, descr: &str, shape: &[u64], data: &[T]) {
-    let mut bytes = Vec::new();
-    let mut w = npyz::WriteOptions::<T>::new()
-        .dtype(DType::Plain(descr.parse().unwrap()))
-        .shape(shape)
-        .writer(&mut bytes)
-        .begin_nd()
-        .unwrap();
-    w.extend(data.iter().cloned()).unwrap();
-    w.finish().unwrap();
-    fs::write(path, bytes).unwrap();
 }
 
 /// An imgpack message around `json` and `blob`, padded by the layout's rule

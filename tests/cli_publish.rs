@@ -11,8 +11,11 @@ use std::process::{Command, Output};
 use std::time::SystemTime;
 
 use framewire::{sac, Shape};
-use npyz::{DType, Order, Serialize, WriteOptions, WriterBuilder};
 use tempfile::TempDir;
+
+#[path = "common/cli.rs"]
+mod cli_common;
+use cli_common::*;
 
 fn publish(dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_framewire"))
@@ -24,33 +27,6 @@ fn publish(dir: &Path) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8(b.to_vec()).unwrap()
-}
-
-/// Exit 1, nothing on stdout, exactly one `framewire: ...` line containing `needle`.
-fn assert_bad(o: &Output, needle: &str) {
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
-    assert!(o.stdout.is_empty(), "stdout: {}", text(&o.stdout));
-    assert!(
-        err.starts_with("framewire: ") && err.ends_with('\n'),
-        "{err:?}"
-    );
-    assert_eq!(err.matches('\n').count(), 1, "not one line: {err:?}");
-    assert!(err.contains(needle), "{needle:?} not in {err:?}");
-}
-
-fn write_npy<T: Serialize + Clone>(path: &Path, descr: &str, shape: &[u64], data: &[T]) {
-    let mut bytes = Vec::new();
-    let mut w = WriteOptions::<T>::new()
-        .dtype(DType::Plain(descr.parse().unwrap()))
-        .shape(shape)
-        .order(Order::C)
-        .writer(&mut bytes)
-        .begin_nd()
-        .unwrap();
-    w.extend(data.iter().cloned()).unwrap();
-    w.finish().unwrap();
-    fs::write(path, bytes).unwrap();
 }
 
 fn brotli_decode(bytes: &[u8]) -> Vec<u8> {
@@ -69,15 +45,6 @@ fn gzip_decode(bytes: &[u8]) -> Vec<u8> {
 
 fn sac_bytes(a: &[i16], b: &[i16], w: u32, h: u32) -> Vec<u8> {
     sac::encode_to_vec(a, b, Shape::from([h, w])).unwrap()
-}
-
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 fn mtimes(dir: &Path) -> Vec<(String, SystemTime)> {
