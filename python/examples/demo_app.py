@@ -4,12 +4,13 @@
     uvicorn demo_app:app --app-dir python/examples --port 8765
 
 serves framewire's demo page (examples/demo/static/: index.html, app.js and
-the browser decoder framewire.js) and streams VCBN frames encoded by the
+the browser decoder framewire.js with the modules it imports) and streams VCBN frames encoded by the
 framewire package over the WebSocket /ws: an animated 144x256 pattern about
 30 times a second, or the array last posted to /set_array. Any text message
 on the WebSocket ("resend") gets the current frame again.
 
-Routes: GET /, /framewire.js, /app.js, /style.css; WS /ws; POST /set_array
+Routes: GET /, /framewire.js (+ /imgpack.js, /json.js, /common.js), /app.js,
+/style.css; WS /ws; POST /set_array
 (a JSON 2-D list, null = NaN, or ImgPack's {"data": [[...]]};
 ?vmin=&vmax=&dtype=uint8|uint16, the range defaulting to the NaN-ignoring
 min/max); POST /animate; GET /api/state; GET /api/images (no image folder
@@ -67,9 +68,16 @@ def index():
     return _static("index.html", "text/html")
 
 
-@app.get("/framewire.js")
-def framewire_js():
-    return _static("framewire.js", "text/javascript")
+# The browser decoder: framewire.js and the modules it imports.
+DECODER_MODULES = ("framewire.js", "imgpack.js", "json.js", "common.js")
+
+
+def _module_route(name: str) -> None:
+    app.add_api_route(f"/{name}", lambda: _static(name, "text/javascript"), methods=["GET"])
+
+
+for _name in DECODER_MODULES:
+    _module_route(_name)
 
 
 @app.get("/app.js")

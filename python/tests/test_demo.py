@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -66,6 +67,18 @@ def test_page_and_decoder(server):
     status, js = get(base + "/framewire.js")
     assert status == 200 and b"export function parseVCBN" in js
     assert get(base + "/app.js")[1].count(b"./framewire.js") == 1
+    # Every module the decoder imports (transitively) is served too, or the
+    # page's module graph fails to load.
+    seen, todo = set(), ["framewire.js"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        status, text = get(base + "/" + name)
+        assert status == 200, name
+        todo += [m.decode() for m in re.findall(rb"from '\./([a-z]+\.js)'", text)]
+    assert seen >= {"framewire.js", "imgpack.js", "json.js", "common.js"}, seen
 
 
 def test_frames_set_array_and_resend(server):

@@ -11,7 +11,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /` | the page (canvas, header, colormaps, SAC overlay) |
-//! | `GET /framewire.js`, `GET /imgpack.js` | the browser decoders (ES modules) |
+//! | `GET /framewire.js`, `/imgpack.js`, `/json.js`, `/common.js` | the browser decoders (ES modules) |
 //! | `GET /ws` | WebSocket: binary frames, ~30 per second; any text message (`"resend"`, imgpack's `"send"`) for the current frame again |
 //! | `POST /set_array` | a JSON 2-D list (or `{"data": [[...]]}`) or an `.npy` body (`?vmin=&vmax=&dtype=uint8\|uint16`): shown until `POST /animate` |
 //! | `POST /set_mode` | `{"dtype":"packed","bits":12}`: frames in imgpack's latest layout from now on; `{"format":"vcbn"}` back (see `mode.rs`) |
@@ -50,6 +50,8 @@ const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
 const FRAMEWIRE_JS: &str = include_str!("../static/framewire.js");
 const IMGPACK_JS: &str = include_str!("../static/imgpack.js");
+const COMMON_JS: &str = include_str!("../static/common.js");
+const JSON_JS: &str = include_str!("../static/json.js");
 const STYLE_CSS: &str = include_str!("../static/style.css");
 
 const DEFAULT_PORT: u16 = 8765;
@@ -153,6 +155,14 @@ async fn serve(opts: Options) -> Result<(), String> {
         .route(
             "/imgpack.js",
             get(|| async { asset("text/javascript; charset=utf-8", IMGPACK_JS) }),
+        )
+        .route(
+            "/common.js",
+            get(|| async { asset("text/javascript; charset=utf-8", COMMON_JS) }),
+        )
+        .route(
+            "/json.js",
+            get(|| async { asset("text/javascript; charset=utf-8", JSON_JS) }),
         )
         .route(
             "/style.css",

@@ -17,10 +17,8 @@
 // header says, `bits` must fit the dtype, `endianness` is honoured (`null`
 // only for `packed` and `uint8`).
 //
-// This module and framewire.js import each other; neither uses the other's
-// bindings before both have loaded (only inside functions).
-
-import { _internal as I } from './framewire.js';
+import { E, U64_MAX, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEADER_LEN, FramewireError, shifted, bytesOf, dataView, typedAt } from './common.js';
+import { utf8InvalidAt, utf8, Reader, decodeString, jsonNumberToU64, num, expectToken, readShape } from './json.js';
 
 /** Bytes before the header JSON: the HEADER_LEN field. */
 export const IMGPACK_PREFIX_LEN = 4;
@@ -42,7 +40,7 @@ const U32_MAX = 0xffffffffn;
 function nextValue(r) {
   const pos = r.pos;
   const item = r.next();
-  if (item === null) throw I.E.syntax(pos, 'a value');
+  if (item === null) throw E.syntax(pos, 'a value');
   return item;
 }
 
@@ -50,10 +48,10 @@ function nextValue(r) {
 function intOrNull(r, field) {
   const item = nextValue(r);
   if (item.type === 'Null') return { at: item.offset, value: null };
-  if (item.type !== 'Number') throw I.E.wrongType(field, item.offset, 'an integer or null');
-  const n = I.jsonNumberToU64(item.text);
-  if (n.error === 'TooLarge') throw I.E.invalid(field, item.offset, 'an integer below 2^64');
-  if (n.error) throw I.E.invalid(field, item.offset, 'a non-negative integer');
+  if (item.type !== 'Number') throw E.wrongType(field, item.offset, 'an integer or null');
+  const n = jsonNumberToU64(item.text);
+  if (n.error === 'TooLarge') throw E.invalid(field, item.offset, 'an integer below 2^64');
+  if (n.error) throw E.invalid(field, item.offset, 'a non-negative integer');
   return { at: item.offset, value: n.value };
 }
 
@@ -64,50 +62,50 @@ const hasEscape = (raw) => raw.includes(0x5c);
  * Offsets in errors are relative to the JSON's first byte. Returns
  * { header, blobLen } with blobLen a BigInt.
  */
-function headerOf(json, { maxDepth = I.DEFAULT_MAX_DEPTH } = {}) {
-  const bad = I.utf8InvalidAt(json, 0, json.length);
-  if (bad >= 0) throw I.E.notUtf8(bad);
+function headerOf(json, { maxDepth = DEFAULT_MAX_DEPTH } = {}) {
+  const bad = utf8InvalidAt(json, 0, json.length);
+  if (bad >= 0) throw E.notUtf8(bad);
   if (json.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)) {
-    throw I.E.syntax(json.length, "'{' (the header is empty)");
+    throw E.syntax(json.length, "'{' (the header is empty)");
   }
-  const r = new I.Reader(json, maxDepth);
+  const r = new Reader(json, maxDepth);
   const open = r.next();
-  if (open.type !== 'BeginObject') throw I.E.syntax(open.offset, "'{' (the header must be a JSON object)");
+  if (open.type !== 'BeginObject') throw E.syntax(open.offset, "'{' (the header must be a JSON object)");
 
   const seen = new Set();
   let format = null, version = null, dtype = null, endianness = null, endiannessAt = 0, shape = null;
   let order = 'C', size = null, bits = null, bitsAt = null, resolution = null, vmin = 0.0, vmax = 1.0;
   for (;;) {
     const item = r.next();
-    if (item === null) throw I.E.syntax(r.pos, "a key or '}'");
+    if (item === null) throw E.syntax(r.pos, "a key or '}'");
     if (item.type === 'EndObject') break;
-    if (item.type !== 'Key') throw I.E.syntax(item.offset, 'a key');
-    const key = I.decodeString(item.raw);
+    if (item.type !== 'Key') throw E.syntax(item.offset, 'a key');
+    const key = decodeString(item.raw);
     if (!KEYS.includes(key)) {
       r.skipValue();
       continue;
     }
-    if (seen.has(key)) throw I.E.duplicate(key, item.offset);
+    if (seen.has(key)) throw E.duplicate(key, item.offset);
     seen.add(key);
     switch (key) {
       case 'format': {
-        const v = I.expectToken(r, key, 'String', 'a string');
-        if (I.decodeString(v.raw) !== 'imgpack') throw I.E.invalid(key, v.offset, '"imgpack"');
+        const v = expectToken(r, key, 'String', 'a string');
+        if (decodeString(v.raw) !== 'imgpack') throw E.invalid(key, v.offset, '"imgpack"');
         format = 'imgpack';
         break;
       }
       case 'version': {
-        const v = I.expectToken(r, key, 'Number', 'a number');
-        const n = I.jsonNumberToU64(v.text);
-        if (n.error || n.value < 1n) throw I.E.invalid(key, v.offset, 'an integer from 1');
-        version = I.num(n.value);
+        const v = expectToken(r, key, 'Number', 'a number');
+        const n = jsonNumberToU64(v.text);
+        if (n.error || n.value < 1n) throw E.invalid(key, v.offset, 'an integer from 1');
+        version = num(n.value);
         break;
       }
       case 'dtype': {
-        const v = I.expectToken(r, key, 'String', 'a string');
+        const v = expectToken(r, key, 'String', 'a string');
         // Compared as written: an escaped name is refused (as in Rust).
-        const s = hasEscape(v.raw) ? null : I.decodeString(v.raw);
-        if (!IMGPACK_DTYPES.includes(s)) throw I.E.invalid(key, v.offset, DTYPE_EXPECTED);
+        const s = hasEscape(v.raw) ? null : decodeString(v.raw);
+        if (!IMGPACK_DTYPES.includes(s)) throw E.invalid(key, v.offset, DTYPE_EXPECTED);
         dtype = s;
         break;
       }
@@ -116,59 +114,59 @@ function headerOf(json, { maxDepth = I.DEFAULT_MAX_DEPTH } = {}) {
         endiannessAt = v.offset;
         if (v.type === 'Null') endianness = null;
         else if (v.type === 'String') {
-          const s = I.decodeString(v.raw);
-          if (s !== 'LE' && s !== 'BE') throw I.E.invalid(key, v.offset, '"LE", "BE" or null');
+          const s = decodeString(v.raw);
+          if (s !== 'LE' && s !== 'BE') throw E.invalid(key, v.offset, '"LE", "BE" or null');
           endianness = s;
         } else {
-          throw I.E.wrongType(key, v.offset, 'a string or null');
+          throw E.wrongType(key, v.offset, 'a string or null');
         }
         break;
       }
       case 'shape':
-        shape = I.readShape(r);
+        shape = readShape(r);
         break;
       case 'order': {
-        const v = I.expectToken(r, key, 'String', 'a string');
-        const s = I.decodeString(v.raw);
-        if (s !== 'C' && s !== 'F') throw I.E.invalid(key, v.offset, '"C" or "F"');
+        const v = expectToken(r, key, 'String', 'a string');
+        const s = decodeString(v.raw);
+        if (s !== 'C' && s !== 'F') throw E.invalid(key, v.offset, '"C" or "F"');
         order = s;
         break;
       }
       case 'size':
-        size = Number(I.expectToken(r, key, 'Number', 'a number').text);
+        size = Number(expectToken(r, key, 'Number', 'a number').text);
         break;
       case 'bits': {
         const { at, value } = intOrNull(r, key);
         bitsAt = at;
-        if (value !== null && value > U32_MAX) throw I.E.invalid(key, at, 'an integer from 1 to 32');
+        if (value !== null && value > U32_MAX) throw E.invalid(key, at, 'an integer from 1 to 32');
         bits = value === null ? null : Number(value);
         break;
       }
       case 'resolution': {
         const { value } = intOrNull(r, key);
-        resolution = value === null ? null : I.num(value);
+        resolution = value === null ? null : num(value);
         break;
       }
       case 'vmin':
-        vmin = Number(I.expectToken(r, key, 'Number', 'a number').text);
+        vmin = Number(expectToken(r, key, 'Number', 'a number').text);
         break;
       case 'vmax':
-        vmax = Number(I.expectToken(r, key, 'Number', 'a number').text);
+        vmax = Number(expectToken(r, key, 'Number', 'a number').text);
         break;
     }
   }
   r.finish();
-  if (dtype === null) throw I.E.missing('dtype');
-  if (shape === null) throw I.E.missing('shape');
+  if (dtype === null) throw E.missing('dtype');
+  if (shape === null) throw E.missing('shape');
   const max = MAX_BITS[dtype];
   if (max !== undefined) {
-    if (bitsAt === null) throw I.E.missing('bits');
-    if (bits === null) throw I.E.wrongType('bits', bitsAt, 'an integer (the dtype is n-bit)');
-    if (bits === 0 || bits > max) throw I.E.invalid('bits', bitsAt, BITS_EXPECTED[max]);
+    if (bitsAt === null) throw E.missing('bits');
+    if (bits === null) throw E.wrongType('bits', bitsAt, 'an integer (the dtype is n-bit)');
+    if (bits === 0 || bits > max) throw E.invalid('bits', bitsAt, BITS_EXPECTED[max]);
   }
   if (endianness === null && seen.has('endianness')) {
     if (dtype !== 'packed' && dtype !== 'uint8') {
-      throw I.E.invalid('endianness', endiannessAt, '"LE" or "BE" (null only for packed and uint8)');
+      throw E.invalid('endianness', endiannessAt, '"LE" or "BE" (null only for packed and uint8)');
     }
   } else if (endianness === null && dtype !== 'packed') {
     endianness = 'LE';
@@ -178,23 +176,23 @@ function headerOf(json, { maxDepth = I.DEFAULT_MAX_DEPTH } = {}) {
   const n = shape[0] * shape[1];
   const units = dtype === 'packed' ? n * BigInt(bits) : n * BigInt(ELEM_SIZE[dtype]);
   const blobLen = dtype === 'packed' ? (units + 7n) / 8n : units;
-  if (n > I.U64_MAX || units > I.U64_MAX || blobLen + U32_MAX + 4n + 8n > I.U64_MAX) {
-    throw I.E.sizeOverflow('shape');
+  if (n > U64_MAX || units > U64_MAX || blobLen + U32_MAX + 4n + 8n > U64_MAX) {
+    throw E.sizeOverflow('shape');
   }
   const header = {
     format,
     version,
     dtype,
     endianness,
-    shape: [I.num(shape[0]), I.num(shape[1])],
+    shape: [num(shape[0]), num(shape[1])],
     order,
     size,
     bits,
     resolution,
     vmin,
     vmax,
-    elements: I.num(n),
-    blobLength: I.num(blobLen),
+    elements: num(n),
+    blobLength: num(blobLen),
   };
   return { header, blobLen };
 }
@@ -208,7 +206,7 @@ function headerOf(json, { maxDepth = I.DEFAULT_MAX_DEPTH } = {}) {
  * packed. Sizes are Numbers, or BigInts past 2^53.
  */
 export function parseImgpackHeaderJSON(input, options = {}) {
-  return headerOf(I.bytesOf(input), options).header;
+  return headerOf(bytesOf(input), options).header;
 }
 
 /**
@@ -221,7 +219,7 @@ export function unpackBits(bytes, bits, count) {
   if (!Number.isInteger(bits) || bits < 1 || bits > 32) {
     throw new RangeError(`framewire: bits must be an integer from 1 to 32, not ${bits}`);
   }
-  const u8 = I.bytesOf(bytes);
+  const u8 = bytesOf(bytes);
   if (u8.length < Math.ceil((count * bits) / 8)) {
     throw new RangeError(`framewire: ${count} ${bits}-bit levels need ${Math.ceil((count * bits) / 8)} bytes, not ${u8.length}`);
   }
@@ -276,12 +274,12 @@ function dataOf(u8, off, header) {
   switch (header.dtype) {
     case 'packed': return unpackBits(u8.subarray(off), header.bits, n);
     case 'uint8': return u8.subarray(off, off + n);
-    case 'uint16': return I.typedAt(u8, off, n, Uint16Array, 'getUint16', little);
-    case 'uint32': return I.typedAt(u8, off, n, Uint32Array, 'getUint32', little);
-    case 'float32': return I.typedAt(u8, off, n, Float32Array, 'getFloat32', little);
-    case 'float64': return I.typedAt(u8, off, n, Float64Array, 'getFloat64', little);
+    case 'uint16': return typedAt(u8, off, n, Uint16Array, 'getUint16', little);
+    case 'uint32': return typedAt(u8, off, n, Uint32Array, 'getUint32', little);
+    case 'float32': return typedAt(u8, off, n, Float32Array, 'getFloat32', little);
+    case 'float64': return typedAt(u8, off, n, Float64Array, 'getFloat64', little);
     default: { // float16, as float32 (every binary16 value is exact there)
-      const dv = I.dataView(u8);
+      const dv = dataView(u8);
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = f16ToNumber(dv.getUint16(off + 2 * i, little));
       return out;
@@ -313,29 +311,29 @@ export function f16ToNumber(h) {
  * of the input where the byte order and alignment allow; `levels` is `data`
  * for the n-bit dtypes and null for the floats.
  */
-export function parseImgpack(input, { maxHeaderLen = I.DEFAULT_MAX_HEADER_LEN, maxDepth = I.DEFAULT_MAX_DEPTH } = {}) {
-  const u8 = I.bytesOf(input);
-  if (u8.length < IMGPACK_PREFIX_LEN) throw I.E.truncated(IMGPACK_PREFIX_LEN, u8.length);
-  const headerLen = I.dataView(u8).getUint32(0, false);
-  if (headerLen > maxHeaderLen) throw I.E.headerTooLong(headerLen, maxHeaderLen, 0);
+export function parseImgpack(input, { maxHeaderLen = DEFAULT_MAX_HEADER_LEN, maxDepth = DEFAULT_MAX_DEPTH } = {}) {
+  const u8 = bytesOf(input);
+  if (u8.length < IMGPACK_PREFIX_LEN) throw E.truncated(IMGPACK_PREFIX_LEN, u8.length);
+  const headerLen = dataView(u8).getUint32(0, false);
+  if (headerLen > maxHeaderLen) throw E.headerTooLong(headerLen, maxHeaderLen, 0);
   const jsonEnd = IMGPACK_PREFIX_LEN + headerLen;
-  if (u8.length < jsonEnd) throw I.E.truncated(jsonEnd, u8.length);
+  if (u8.length < jsonEnd) throw E.truncated(jsonEnd, u8.length);
   const jsonBytes = u8.subarray(IMGPACK_PREFIX_LEN, jsonEnd);
   let parsed;
   try {
     parsed = headerOf(jsonBytes, { maxDepth });
   } catch (err) {
-    throw I.shifted(err, IMGPACK_PREFIX_LEN);
+    throw shifted(err, IMGPACK_PREFIX_LEN);
   }
   const { header, blobLen } = parsed;
   const elem = ELEM_SIZE[header.dtype];
   const padLen = (elem - (jsonEnd % elem)) % elem;
   const blobOffset = jsonEnd + padLen;
   let total = BigInt(blobOffset) + blobLen;
-  if (total > I.U64_MAX) total = I.U64_MAX; // Rust saturates here
+  if (total > U64_MAX) total = U64_MAX; // Rust saturates here
   const available = BigInt(u8.length);
-  if (available < total) throw I.E.truncated(total, u8.length);
-  if (available > total) throw I.E.trailing(total, u8.length);
+  if (available < total) throw E.truncated(total, u8.length);
+  if (available > total) throw E.trailing(total, u8.length);
   const data = dataOf(u8, blobOffset, header);
   return {
     format: 'imgpack',
@@ -344,7 +342,7 @@ export function parseImgpack(input, { maxHeaderLen = I.DEFAULT_MAX_HEADER_LEN, m
     blobOffset,
     byteLength: u8.length,
     /** The header JSON text as received. */
-    json: I.utf8.decode(jsonBytes),
+    json: utf8.decode(jsonBytes),
     header,
     /** The blob bytes, a zero-copy view of the input. */
     blob: u8.subarray(blobOffset),
@@ -363,7 +361,7 @@ export function imgpackValues(frame, out) {
   const { header, data } = frame;
   const dst = out ?? new Float32Array(data.length);
   if (dst.length !== data.length) {
-    throw new I.FramewireError('LengthMismatch', `length mismatch for blob: expected ${data.length}, got ${dst.length}`);
+    throw new FramewireError('LengthMismatch', `length mismatch for blob: expected ${data.length}, got ${dst.length}`);
   }
   if (frame.levels === null) {
     dst.set(data);
