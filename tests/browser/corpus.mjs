@@ -1,7 +1,7 @@
 // Hand-made frames for the decoder agreement tests, beyond the golden
 // vectors (which are all canonical):
 //
-// - good: envelopes a liberal decoder must accept (SPEC §2 "be liberal"):
+// - good: envelopes a liberal decoder must accept (docs/FORMATS.md §3.6):
 //   big-endian blobs, keys in any order, unknown keys, whitespace, numbers
 //   in every JSON form, Python's NaN/Infinity, aliases, versions > 1, ...
 // - bad: one input per way of being wrong (truncation, trailing bytes, bad
