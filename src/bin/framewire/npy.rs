@@ -249,6 +249,33 @@ fn convert<T>(a: Array<T>, f: impl Fn(T) -> f32) -> FloatArray {
     })
 }
 
+/// Refuses anything but the dtypes the encoders take: `float32`, `float64`,
+/// the integers of 1 to 8 bytes and `bool`.
+fn check_numeric(
+    path: &Path,
+    loaded: &Loaded,
+    plain: Option<(TypeChar, u64)>,
+) -> Result<(), Failure> {
+    let supported = matches!(
+        plain,
+        Some(
+            (TypeChar::Float, 4 | 8)
+                | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8)
+                | (TypeChar::Bool, 1)
+        )
+    );
+    if supported {
+        return Ok(());
+    }
+    Err(bad(
+        shown(path),
+        format_args!(
+            "expected a float32, float64, integer or bool array, found dtype {}",
+            dtype_text(&loaded.header)
+        ),
+    ))
+}
+
 /// Reads a 2-D array for the VCBN encoder (either byte order): `float32` and
 /// `float64` as they are; integers (`int8`..`int64`, `uint8`..`uint64`) and
 /// `bool` converted to `float32` as `np.asarray(a, dtype=np.float32)` does,
@@ -258,23 +285,7 @@ fn convert<T>(a: Array<T>, f: impl Fn(T) -> f32) -> FloatArray {
 pub(crate) fn read_vcbn_input(path: &Path) -> Result<FloatArray, Failure> {
     let loaded = load(path)?;
     let plain = loaded.plain_type();
-    let supported = matches!(
-        plain,
-        Some(
-            (TypeChar::Float, 4 | 8)
-                | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8)
-                | (TypeChar::Bool, 1)
-        )
-    );
-    if !supported {
-        return Err(bad(
-            shown(path),
-            format_args!(
-                "expected a float32, float64, integer or bool array, found dtype {}",
-                dtype_text(&loaded.header)
-            ),
-        ));
-    }
+    check_numeric(path, &loaded, plain)?;
     let shape = loaded.header.shape();
     if shape.len() != 2 {
         return Err(bad(
@@ -324,23 +335,7 @@ pub(crate) fn read_imgpack_input(path: &Path) -> Result<(Vec<u64>, Elements), Fa
     let loaded = load(path)?;
     let plain = loaded.plain_type();
     let shape = loaded.header.shape();
-    let supported = matches!(
-        plain,
-        Some(
-            (TypeChar::Float, 4 | 8)
-                | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8)
-                | (TypeChar::Bool, 1)
-        )
-    );
-    if !supported {
-        return Err(bad(
-            shown(path),
-            format_args!(
-                "expected a float32, float64, integer or bool array, found dtype {}",
-                dtype_text(&loaded.header)
-            ),
-        ));
-    }
+    check_numeric(path, &loaded, plain)?;
     if shape.len() != 2 {
         return Err(bad(
             shown(path),
