@@ -24,7 +24,7 @@
 // The modules next to this one: common.js (limits, errors, input views),
 // json.js (the header JSON reader) and imgpack.js (imgpack's latest layout).
 import { E, U64_MAX, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEADER_LEN, FramewireError, shifted, bytesOf, magicOf, dataView, int16At, uint16At } from './common.js';
-import { utf8InvalidAt, utf8, Reader, decodeString, jsonNumberToU64, num, expectToken, readShape } from './json.js';
+import { utf8, decodeString, jsonNumberToU64, num, expectToken, readShape, readHeaderObject } from './json.js';
 import { parseImgpack, imgpackValues } from './imgpack.js';
 
 export { FramewireError, DEFAULT_MAX_HEADER_LEN, DEFAULT_MAX_DEPTH, MAX_DEPTH_CAP, MAX_NUMBER_LEN } from './common.js';
@@ -114,31 +114,9 @@ export function parseHeaderJSON(input, options = {}) {
 
 /** parseHeaderJSON, plus the exact blob length as a BigInt. */
 function headerOf(json, { maxDepth = DEFAULT_MAX_DEPTH } = {}) {
-  const bad = utf8InvalidAt(json, 0, json.length);
-  if (bad >= 0) throw E.notUtf8(bad);
-  // Empty or whitespace only: said plainly (as the Rust decoder does).
-  if (json.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)) {
-    throw E.syntax(json.length, "'{' (the header is empty)");
-  }
-  const r = new Reader(json, maxDepth);
-  const open = r.next();
-  if (open.type !== 'BeginObject') throw E.syntax(open.offset, "'{' (the header must be a JSON object)");
-
-  const seen = new Set();
   let dtype = null, shape = null, endianness = 'LE', order = 'C', resolution = null;
   let vmin = 0.0, vmax = 1.0;
-  for (;;) {
-    const item = r.next();
-    if (item === null) throw E.syntax(r.pos, "a key or '}'");
-    if (item.type === 'EndObject') break;
-    if (item.type !== 'Key') throw E.syntax(item.offset, 'a key');
-    const key = decodeString(item.raw);
-    if (!FIELDS.includes(key)) {
-      r.skipValue();
-      continue;
-    }
-    if (seen.has(key)) throw E.duplicate(key, item.offset);
-    seen.add(key);
+  readHeaderObject(json, maxDepth, FIELDS, (key, r) => {
     switch (key) {
       case 'dtype': {
         const v = expectToken(r, 'dtype', 'String', 'a string');
@@ -180,8 +158,7 @@ function headerOf(json, { maxDepth = DEFAULT_MAX_DEPTH } = {}) {
         vmax = Number(expectToken(r, 'vmax', 'Number', 'a number').text);
         break;
     }
-  }
-  r.finish();
+  });
   if (dtype === null) throw E.missing('dtype');
   if (shape === null) throw E.missing('shape');
   const size = dtype === 'uint8' ? 1n : 2n;

@@ -18,7 +18,7 @@
 // only for `packed` and `uint8`).
 //
 import { E, U64_MAX, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEADER_LEN, FramewireError, shifted, bytesOf, dataView, typedAt } from './common.js';
-import { utf8InvalidAt, utf8, Reader, decodeString, jsonNumberToU64, num, expectToken, readShape } from './json.js';
+import { utf8, decodeString, jsonNumberToU64, num, expectToken, readShape, readHeaderObject } from './json.js';
 
 /** Bytes before the header JSON: the HEADER_LEN field. */
 export const IMGPACK_PREFIX_LEN = 4;
@@ -63,30 +63,9 @@ const hasEscape = (raw) => raw.includes(0x5c);
  * { header, blobLen } with blobLen a BigInt.
  */
 function headerOf(json, { maxDepth = DEFAULT_MAX_DEPTH } = {}) {
-  const bad = utf8InvalidAt(json, 0, json.length);
-  if (bad >= 0) throw E.notUtf8(bad);
-  if (json.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)) {
-    throw E.syntax(json.length, "'{' (the header is empty)");
-  }
-  const r = new Reader(json, maxDepth);
-  const open = r.next();
-  if (open.type !== 'BeginObject') throw E.syntax(open.offset, "'{' (the header must be a JSON object)");
-
-  const seen = new Set();
   let format = null, version = null, dtype = null, endianness = null, endiannessAt = 0, shape = null;
   let order = 'C', size = null, bits = null, bitsAt = null, resolution = null, vmin = 0.0, vmax = 1.0;
-  for (;;) {
-    const item = r.next();
-    if (item === null) throw E.syntax(r.pos, "a key or '}'");
-    if (item.type === 'EndObject') break;
-    if (item.type !== 'Key') throw E.syntax(item.offset, 'a key');
-    const key = decodeString(item.raw);
-    if (!KEYS.includes(key)) {
-      r.skipValue();
-      continue;
-    }
-    if (seen.has(key)) throw E.duplicate(key, item.offset);
-    seen.add(key);
+  const seen = readHeaderObject(json, maxDepth, KEYS, (key, r) => {
     switch (key) {
       case 'format': {
         const v = expectToken(r, key, 'String', 'a string');
@@ -154,8 +133,7 @@ function headerOf(json, { maxDepth = DEFAULT_MAX_DEPTH } = {}) {
         vmax = Number(expectToken(r, key, 'Number', 'a number').text);
         break;
     }
-  }
-  r.finish();
+  });
   if (dtype === null) throw E.missing('dtype');
   if (shape === null) throw E.missing('shape');
   const max = MAX_BITS[dtype];

@@ -373,3 +373,39 @@ export function readShape(r) {
   if (dims.length !== 2) throw bad(first.offset, 'must have exactly two dimensions [H, W]');
   return dims;
 }
+
+/**
+ * Reads a whole header: checks that the bytes are UTF-8 and not blank, then
+ * reads one JSON object. Each member whose key is in `keys` goes to
+ * `field(key, reader)` (which reads its value), once: a second one is a
+ * DuplicateField. Other members are skipped. Nothing may follow the object.
+ * Returns the set of keys that were read.
+ * Offsets in errors are relative to the JSON's first byte. The VCBN and
+ * imgpack header parsers differ only in `keys` and `field`.
+ */
+export function readHeaderObject(json, maxDepth, keys, field) {
+  const bad = utf8InvalidAt(json, 0, json.length);
+  if (bad >= 0) throw E.notUtf8(bad);
+  // Empty or whitespace only: said plainly (as the Rust decoder does).
+  if (json.every(WS)) throw E.syntax(json.length, "'{' (the header is empty)");
+  const r = new Reader(json, maxDepth);
+  const open = r.next();
+  if (open.type !== 'BeginObject') throw E.syntax(open.offset, "'{' (the header must be a JSON object)");
+  const seen = new Set();
+  for (;;) {
+    const item = r.next();
+    if (item === null) throw E.syntax(r.pos, "a key or '}'");
+    if (item.type === 'EndObject') break;
+    if (item.type !== 'Key') throw E.syntax(item.offset, 'a key');
+    const key = decodeString(item.raw);
+    if (!keys.includes(key)) {
+      r.skipValue();
+      continue;
+    }
+    if (seen.has(key)) throw E.duplicate(key, item.offset);
+    seen.add(key);
+    field(key, r);
+  }
+  r.finish();
+  return seen;
+}
