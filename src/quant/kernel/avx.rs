@@ -14,7 +14,7 @@ use pulp::x86::V3;
 use pulp::NullaryFnOnce;
 
 use super::x86::{staged, tail, Body};
-use super::{Kernel, Out};
+use super::{prefetch_block, Kernel, Out};
 
 /// Whether the CPU has AVX2 and FMA (x86-64-v3); cached by `pulp`.
 pub(super) fn has_v3() -> bool {
@@ -174,7 +174,8 @@ fn body_v3(s: V3, src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
             let s32 = src.chunks_exact(32);
             let rest = s32.remainder();
             let mut o = out.chunks_exact_mut(32);
-            for (sb, ob) in s32.zip(&mut o) {
+            for (j, (sb, ob)) in s32.zip(&mut o).enumerate() {
+                prefetch_block(src, j, 32);
                 let (l, r) = sb.split_at(16);
                 let (a, b) = l.split_at(8);
                 let (cc, d) = r.split_at(8);
@@ -186,7 +187,7 @@ fn body_v3(s: V3, src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
                     cast::<__m256i, [u8; 32]>(avx2._mm256_permutevar8x32_epi32(p, order)),
                 );
             }
-            tail(rest, o.into_remainder(), k, mode);
+            tail(rest, o.into_remainder(), k, mode, |x| x);
         }
         Out::U16 | Out::U16Wide => {
             let wide = mode == Out::U16Wide;
@@ -195,7 +196,8 @@ fn body_v3(s: V3, src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
             let s16 = src.chunks_exact(16);
             let rest = s16.remainder();
             let mut o = out.chunks_exact_mut(32);
-            for (sb, ob) in s16.zip(&mut o) {
+            for (j, (sb, ob)) in s16.zip(&mut o).enumerate() {
+                prefetch_block(src, j, 16);
                 let (a, b) = sb.split_at(8);
                 let (a, b) = (c.levels(a), c.levels(b));
                 let p = if wide {
@@ -211,7 +213,7 @@ fn body_v3(s: V3, src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
                 let p = avx2._mm256_permute4x64_epi64::<0b11_01_10_00>(p);
                 store(ob, cast::<__m256i, [u8; 32]>(p));
             }
-            tail(rest, o.into_remainder(), k, mode);
+            tail(rest, o.into_remainder(), k, mode, |x| x);
         }
     }
 }
@@ -268,7 +270,8 @@ fn dequantize_body_v3<L: Copy>(
         let st = avx._mm256_set1_pd(step);
         let mut sc = src.chunks_exact(8);
         let mut dc = dst.chunks_exact_mut(8);
-        for (sb, db) in (&mut sc).zip(&mut dc) {
+        for (j, (sb, db)) in (&mut sc).zip(&mut dc).enumerate() {
+            prefetch_block(src, j, 8);
             let mut q = [0u16; 8];
             for (q, &l) in q.iter_mut().zip(sb) {
                 *q = f(l);
@@ -300,7 +303,7 @@ mod v4 {
     use pulp::NullaryFnOnce;
 
     use super::super::x86::{staged, tail, Body};
-    use super::super::{Kernel, Out};
+    use super::super::{prefetch_block, Kernel, Out};
     use super::{store, Job, Mapped};
 
     struct Body4 {
@@ -401,19 +404,21 @@ mod v4 {
         match mode {
             Out::U8 => {
                 let mut o = out.chunks_exact_mut(16);
-                for (sb, ob) in s16.zip(&mut o) {
+                for (j, (sb, ob)) in s16.zip(&mut o).enumerate() {
+                    prefetch_block(src, j, 16);
                     let p = f._mm512_cvtusepi32_epi8(levels_v4(s, &c, sb));
                     store(ob, cast::<__m128i, [u8; 16]>(p));
                 }
-                tail(rest, o.into_remainder(), k, mode);
+                tail(rest, o.into_remainder(), k, mode, |x| x);
             }
             Out::U16 | Out::U16Wide => {
                 let mut o = out.chunks_exact_mut(32);
-                for (sb, ob) in s16.zip(&mut o) {
+                for (j, (sb, ob)) in s16.zip(&mut o).enumerate() {
+                    prefetch_block(src, j, 16);
                     let p = f._mm512_cvtusepi32_epi16(levels_v4(s, &c, sb));
                     store(ob, cast::<__m256i, [u8; 32]>(p));
                 }
-                tail(rest, o.into_remainder(), k, mode);
+                tail(rest, o.into_remainder(), k, mode, |x| x);
             }
         }
     }

@@ -126,11 +126,45 @@ impl Out {
     }
 }
 
-/// Samples per staging buffer: f64 and complex input is converted to f32
-/// into a stack buffer of this many samples (1 KiB), which the f32 kernel
-/// then quantizes while it is in L1.
+/// Samples per staging buffer: complex input (and f64 input in the AVX
+/// kernels; SSE2 rounds f64 in its loop) is converted to f32 into a stack
+/// buffer of this many samples (1 KiB), which the f32 kernel then quantizes
+/// while it is in L1.
 #[cfg(target_arch = "x86_64")]
 pub(super) const STAGE: usize = 256;
+
+/// Blocks of 16 samples per staging buffer.
+#[cfg(target_arch = "x86_64")]
+pub(super) const STAGE_BLOCKS: usize = STAGE / 16;
+
+/// How far ahead of its loads, in bytes, an explicit x86-64 kernel asks for
+/// its input (see [`prefetch_block`]).
+#[cfg(target_arch = "x86_64")]
+const AHEAD: usize = 4096;
+
+/// Asks for the input `AHEAD` bytes past block `j` of `n` samples of `s`,
+/// one `prefetcht0` (through `safe_arch`) per 64-byte line, as far as `s`
+/// reaches. The explicit kernels call it once per block: on large arrays a
+/// single core's hardware prefetcher alone keeps too few cache misses in
+/// flight, and the kernels stalled on their loads where a memcpy
+/// (`rep movsb`) does not (`benches/ratio.rs` measures both;
+/// `benches/README.md` has the figures). It only moves data into the cache:
+/// no result depends on it.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) fn prefetch_block<T>(s: &[T], j: usize, n: usize) {
+    let size = core::mem::size_of::<T>().clamp(1, 64);
+    let (ahead, line) = (AHEAD.div_euclid(size), 64usize.div_euclid(size));
+    let start = j.saturating_mul(n).saturating_add(ahead);
+    let end = start.saturating_add(n);
+    let mut i = start;
+    while i < end {
+        if let Some(x) = s.get(i) {
+            safe_arch::prefetch_t0(x);
+        }
+        i = i.saturating_add(line);
+    }
+}
 
 /// Quantizes f32 samples into `dst` (same length) with the kernel family
 /// `isa` (or a slower one if this build or CPU lacks it).
@@ -153,6 +187,33 @@ pub(super) fn quantize_f32<D: LevelImpl>(isa: Isa, src: &[f32], dst: &mut [D], k
     }
     let _ = isa;
     portable::run(src, dst, k, |x| x);
+}
+
+/// [`quantize_f32`] for f64 samples, rounded to f32 (as `as f32` does). The
+/// SSE2 kernel rounds them in its loop; the others stage them.
+#[inline]
+pub(super) fn quantize_f64<D: LevelImpl>(isa: Isa, src: &[f64], dst: &mut [D], k: Kernel) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use zerocopy::IntoBytes;
+        #[allow(unused_variables)] // without `std`: SSE2 only
+        let f = |x: f64| x as f32;
+        let out = Out::of::<D>(k);
+        match isa {
+            Isa::Portable => {}
+            #[cfg(feature = "avx512")]
+            Isa::Avx512 if avx::has_v4() => {
+                return avx::run_mapped_v4(src, dst.as_mut_bytes(), k, out, f)
+            }
+            #[cfg(feature = "std")]
+            Isa::Avx2 | Isa::Avx512 if avx::has_v3() => {
+                return avx::run_mapped_v3(src, dst.as_mut_bytes(), k, out, f)
+            }
+            _ => return x86::run_f64(src, dst.as_mut_bytes(), k, out),
+        }
+    }
+    let _ = isa;
+    portable::run(src, dst, k, |x| x as f32);
 }
 
 /// [`quantize_f32`] for samples that `f` maps to f32 (f64, complex pairs).

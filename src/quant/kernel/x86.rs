@@ -12,14 +12,14 @@
 
 use safe_arch::{
     add_m128d, bitandnot_m128, bitxor_m128i, cmp_eq_mask_m128, convert_to_m128_from_m128d,
-    convert_to_m128d_from_lower2_i32_m128i, load_unaligned_m128, m128, m128i, max_m128, min_m128,
-    move_low_high_m128, mul_m128, mul_m128d, pack_i16_to_u8_m128i, pack_i32_to_i16_m128i,
-    set_splat_i16_m128i, set_splat_i32_m128i, set_splat_m128, set_splat_m128d, sub_i32_m128i,
-    sub_m128, truncate_m128_to_m128i, unpack_high_i16_m128i, unpack_low_i16_m128i, zeroed_m128,
-    zeroed_m128i,
+    convert_to_m128d_from_lower2_i32_m128i, load_unaligned_m128, load_unaligned_m128d, m128, m128i,
+    max_m128, min_m128, move_low_high_m128, mul_m128, mul_m128d, pack_i16_to_u8_m128i,
+    pack_i32_to_i16_m128i, set_splat_i16_m128i, set_splat_i32_m128i, set_splat_m128,
+    set_splat_m128d, sub_i32_m128i, sub_m128, truncate_m128_to_m128i, unpack_high_i16_m128i,
+    unpack_low_i16_m128i, zeroed_m128, zeroed_m128i,
 };
 
-use super::{Kernel, Out, STAGE};
+use super::{prefetch_block, Kernel, Out, STAGE, STAGE_BLOCKS};
 
 /// The kernel constants, splatted.
 #[derive(Clone, Copy)]
@@ -59,6 +59,17 @@ impl Consts {
 #[inline(always)]
 pub(super) fn run_f32(src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
     body(src, out, k, mode);
+}
+
+/// [`run_f32`] for f64 samples, rounded to f32 in the loop (no staging).
+#[inline(always)]
+pub(super) fn run_f64(src: &[f64], out: &mut [u8], k: Kernel, mode: Out) {
+    blocks(src, out, k, mode, quads_f64, |x| x as f32);
+}
+
+#[inline(always)]
+fn body(src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
+    blocks(src, out, k, mode, quads, |x| x);
 }
 
 /// [`run_f32`] for samples that `f` maps to f32.
@@ -108,22 +119,38 @@ pub(super) fn staged<S: Copy>(
         Out::U8 => STAGE,
         Out::U16 | Out::U16Wide => 2 * STAGE,
     };
-    for (sc, oc) in src.chunks(STAGE).zip(out.chunks_mut(chunk)) {
-        for (b, &s) in buf.iter_mut().zip(sc) {
+    for (c, (sc, oc)) in src.chunks(STAGE).zip(out.chunks_mut(chunk)).enumerate() {
+        let Some(x) = buf.get_mut(..sc.len()) else {
+            break;
+        };
+        // 16 samples at a time, with one prefetch per 64 bytes of input.
+        let mut b16 = x.chunks_exact_mut(16);
+        let mut s16 = sc.chunks_exact(16);
+        for (j, (bb, sb)) in (&mut b16).zip(&mut s16).enumerate() {
+            prefetch_block(src, c.saturating_mul(STAGE_BLOCKS).saturating_add(j), 16);
+            for (b, &s) in bb.iter_mut().zip(sb) {
+                *b = f(s);
+            }
+        }
+        for (b, &s) in b16.into_remainder().iter_mut().zip(s16.remainder()) {
             *b = f(s);
         }
-        if let Some(x) = buf.get(..sc.len()) {
-            body.run(x, oc);
-        }
+        body.run(x, oc);
     }
 }
 
 /// The scalar tail of every explicit kernel: the portable formula, one
-/// level at a time.
+/// level at a time, on the samples mapped to f32.
 #[inline(always)]
-pub(super) fn tail(src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
+pub(super) fn tail<S: Copy>(
+    src: &[S],
+    out: &mut [u8],
+    k: Kernel,
+    mode: Out,
+    map: impl Fn(S) -> f32,
+) {
     for (&x, o) in src.iter().zip(out.chunks_exact_mut(mode.width())) {
-        mode.put(o, k.level(x));
+        mode.put(o, k.level(map(x)));
     }
 }
 
@@ -144,6 +171,26 @@ fn quads(sb: &[f32]) -> [m128; 4] {
     [load4(a), load4(b), load4(c), load4(d)]
 }
 
+/// 16 f64 samples (`sb.len() == 16`) rounded to f32 (`cvtpd2ps`, round to
+/// nearest like `as f32`), as four vectors.
+#[inline(always)]
+fn quads_f64(sb: &[f64]) -> [m128; 4] {
+    let two = |s: &[f64]| {
+        let v = <&[f64; 2]>::try_from(s)
+            .map(load_unaligned_m128d)
+            .unwrap_or_default();
+        convert_to_m128_from_m128d(v)
+    };
+    let four = |s: &[f64]| {
+        let (a, b) = s.split_at(2);
+        move_low_high_m128(two(a), two(b))
+    };
+    let (l, r) = sb.split_at(8);
+    let (a, b) = l.split_at(4);
+    let (c, d) = r.split_at(4);
+    [four(a), four(b), four(c), four(d)]
+}
+
 /// Stores a vector's bytes into a chunk of exactly 16 bytes.
 #[inline(always)]
 fn store16(o: &mut [u8], v: m128i) {
@@ -152,31 +199,42 @@ fn store16(o: &mut [u8], v: m128i) {
     }
 }
 
+/// The quantization loop over blocks of 16 samples, which `quads` loads as
+/// four f32 vectors; `map` converts the samples of the scalar tail.
 #[inline(always)]
-fn body(src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
+fn blocks<S: Copy>(
+    src: &[S],
+    out: &mut [u8],
+    k: Kernel,
+    mode: Out,
+    quads: impl Fn(&[S]) -> [m128; 4],
+    map: impl Fn(S) -> f32,
+) {
     let c = Consts::new(k);
     let s = src.chunks_exact(16);
     let rest = s.remainder();
     match mode {
         Out::U8 => {
             let mut o = out.chunks_exact_mut(16);
-            for (sb, ob) in s.zip(&mut o) {
+            for (j, (sb, ob)) in s.zip(&mut o).enumerate() {
+                prefetch_block(src, j, 16);
                 let [a, b, cc, d] = quads(sb);
                 let ab = pack_i32_to_i16_m128i(c.levels(a), c.levels(b));
                 let cd = pack_i32_to_i16_m128i(c.levels(cc), c.levels(d));
                 store16(ob, pack_i16_to_u8_m128i(ab, cd));
             }
-            tail(rest, o.into_remainder(), k, mode);
+            tail(rest, o.into_remainder(), k, mode, &map);
         }
         Out::U16 => {
             let mut o = out.chunks_exact_mut(32);
-            for (sb, ob) in s.zip(&mut o) {
+            for (j, (sb, ob)) in s.zip(&mut o).enumerate() {
+                prefetch_block(src, j, 16);
                 let [a, b, cc, d] = quads(sb);
                 let (lo, hi) = ob.split_at_mut(16);
                 store16(lo, pack_i32_to_i16_m128i(c.levels(a), c.levels(b)));
                 store16(hi, pack_i32_to_i16_m128i(c.levels(cc), c.levels(d)));
             }
-            tail(rest, o.into_remainder(), k, mode);
+            tail(rest, o.into_remainder(), k, mode, &map);
         }
         Out::U16Wide => {
             // 0..=65535 shifted to i16's range packs exactly; flipping the
@@ -188,13 +246,14 @@ fn body(src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
                 bitxor_m128i(p, flip)
             };
             let mut o = out.chunks_exact_mut(32);
-            for (sb, ob) in s.zip(&mut o) {
+            for (j, (sb, ob)) in s.zip(&mut o).enumerate() {
+                prefetch_block(src, j, 16);
                 let [a, b, cc, d] = quads(sb);
                 let (lo, hi) = ob.split_at_mut(16);
                 store16(lo, pack(c.levels(a), c.levels(b)));
                 store16(hi, pack(c.levels(cc), c.levels(d)));
             }
-            tail(rest, o.into_remainder(), k, mode);
+            tail(rest, o.into_remainder(), k, mode, &map);
         }
     }
 }
@@ -225,7 +284,8 @@ pub(super) fn dequantize<L: Copy>(
     };
     let mut s = src.chunks_exact(8);
     let mut d = dst.chunks_exact_mut(8);
-    for (sb, db) in (&mut s).zip(&mut d) {
+    for (j, (sb, db)) in (&mut s).zip(&mut d).enumerate() {
+        prefetch_block(src, j, 8);
         let mut q = [0u16; 8];
         for (q, &l) in q.iter_mut().zip(sb) {
             *q = f(l);
