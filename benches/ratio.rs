@@ -95,6 +95,24 @@ fn memcpy(dst: &mut [u8], src: &[u8]) {
     black_box(dst);
 }
 
+/// A pass that reads `src` and writes nothing: a sum of its 8-byte words,
+/// prefetched 4 KiB ahead as the kernels prefetch (x86-64). No kernel that
+/// reads all of `src` can take much less time, so its ratio to the memcpy is
+/// the most any kernel reading this input could reach.
+fn read_only(src: &[u8]) -> u64 {
+    let mut acc = [0u64; 8];
+    for (j, line) in src.chunks_exact(64).enumerate() {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(x) = src.get(64 * j + 4096) {
+            safe_arch::prefetch_t0(x);
+        }
+        for (a, w) in acc.iter_mut().zip(line.chunks_exact(8)) {
+            *a = a.wrapping_add(u64::from_le_bytes(w.try_into().unwrap()));
+        }
+    }
+    acc.iter().fold(0, |x, y| x.wrapping_add(*y))
+}
+
 fn row(kernel: &str, isa: &str, side: usize, baseline: &str, s: &Stats) {
     let t = s.kernel_s;
     let t = if t >= 1e-3 {
@@ -163,6 +181,35 @@ fn main() {
             });
             row("memcpy (noise floor)", "-", side, "the same", &s);
         }
+        // The read-only floors: how fast the input can be read at all.
+        let s = pair(
+            4 * n,
+            &mut || {
+                black_box(read_only(black_box(&in4)));
+            },
+            &mut || memcpy(&mut c4, &in4),
+        );
+        row(
+            "read-only pass (no kernel)",
+            "-",
+            side,
+            "input, 4 B/sample",
+            &s,
+        );
+        let s = pair(
+            8 * n,
+            &mut || {
+                black_box(read_only(black_box(&in8)));
+            },
+            &mut || memcpy(&mut c8, &in8),
+        );
+        row(
+            "read-only pass (no kernel)",
+            "-",
+            side,
+            "input, 8 B/sample",
+            &s,
+        );
         let qz16 = Quantizer::new(VMIN, VMAX, RESOLUTION_U16);
         let qz8 = Quantizer::new(VMIN, VMAX, RESOLUTION_U8);
         for (isa, name) in isas() {
