@@ -210,6 +210,25 @@ fn main() {
             "input, 8 B/sample",
             &s,
         );
+        // glibc's memcpy picks its method by size: the same bytes in four
+        // calls of a quarter each.
+        let mut c8b = filled(8 * n, 2u8);
+        let s = pair(
+            8 * n,
+            &mut || {
+                for (d, s) in c8b.chunks_mut(2 * n).zip(in8.chunks(2 * n)) {
+                    memcpy(d, s);
+                }
+            },
+            &mut || memcpy(&mut c8, &in8),
+        );
+        row(
+            "memcpy in 4 calls of 1/4",
+            "-",
+            side,
+            "input, 8 B/sample",
+            &s,
+        );
         let qz16 = Quantizer::new(VMIN, VMAX, RESOLUTION_U16);
         let qz8 = Quantizer::new(VMIN, VMAX, RESOLUTION_U8);
         for (isa, name) in isas() {
