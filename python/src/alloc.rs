@@ -15,6 +15,8 @@
 //! `new_bytes_blocks` and `new_bytes_copy` also leave out the separate zero
 //! fill of the whole buffer, and write it on several threads.
 
+use core::mem::MaybeUninit;
+
 use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -29,25 +31,44 @@ pub fn new_bytes<'py, F>(py: Python<'py>, len: usize, init: F) -> PyResult<Bound
 where
     F: FnOnce(&mut [u8]) -> PyResult<()>,
 {
+    // SAFETY: `buf` is used only in this function, while `bytes` is alive,
+    // and every byte of it is written (zero-filled) before it is viewed as
+    // `u8` and before `bytes` can be returned.
+    let (bytes, buf) = unsafe { new_uninit(py, len)? };
+    init(zeroed(buf)).map(|()| bytes)
+}
+
+/// A new `bytes` object of `len` uninitialised bytes, with the page advice
+/// for its size already given, and its buffer. PyO3's `PyBytes::new_with`
+/// with neither the zero fill nor the closure: `PyBytes_FromStringAndSize`
+/// with a null pointer returns a new (owned) object of `len` uninitialised
+/// bytes, or null with an exception set (checked by `from_owned_ptr_or_err`).
+///
+/// # Safety
+///
+/// Nothing else sees the object before the caller returns it, so the
+/// caller may write its buffer; it must write every byte before the object
+/// is returned or read, and must not use the slice once the object is
+/// dropped (the slice's lifetime is not tied to it).
+unsafe fn new_uninit<'py, 'a>(
+    py: Python<'py>,
+    len: usize,
+) -> PyResult<(Bound<'py, PyBytes>, &'a mut [MaybeUninit<u8>])> {
     let n = ffi::Py_ssize_t::try_from(len)
         .map_err(|_| PyOverflowError::new_err(format!("{len} bytes do not fit a bytes object")))?;
-    // SAFETY: as in PyO3's `PyBytes::new_with`. `PyBytes_FromStringAndSize`
-    // with a null pointer returns a new (owned) bytes object of `len`
-    // uninitialised bytes, or null with an exception set (checked by
-    // `from_owned_ptr_or_err`). Nothing else can see the object before it is
-    // returned, so writing its buffer is allowed; the buffer is
-    // zero-filled before a slice of it is made, so the slice is initialised.
-    unsafe {
+    // SAFETY: see above; the buffer of a live bytes object of `len` bytes is
+    // valid for `len` bytes, and `MaybeUninit<u8>` is valid for any contents.
+    let (bytes, buf) = unsafe {
         let ptr = ffi::PyBytes_FromStringAndSize(core::ptr::null(), n);
         let bytes = Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked::<PyBytes>();
-        let buf: *mut u8 = ffi::PyBytes_AsString(ptr).cast();
-        if buf.is_null() {
+        let data: *mut MaybeUninit<u8> = ffi::PyBytes_AsString(ptr).cast();
+        if data.is_null() {
             return Err(PyErr::fetch(py));
         }
-        advise(buf, len);
-        core::ptr::write_bytes(buf, 0u8, len);
-        init(core::slice::from_raw_parts_mut(buf, len)).map(|()| bytes)
-    }
+        (bytes, core::slice::from_raw_parts_mut(data, len))
+    };
+    advise(buf.as_mut_ptr().cast(), len);
+    Ok((bytes, buf))
 }
 
 /// From this size to [`HUGE_MIN`], the pages are faulted in with one
@@ -130,22 +151,10 @@ where
     let len = head
         .checked_add(body)
         .ok_or_else(|| PyOverflowError::new_err("the result does not fit in memory"))?;
-    let n = ffi::Py_ssize_t::try_from(len)
-        .map_err(|_| PyOverflowError::new_err(format!("{len} bytes do not fit a bytes object")))?;
-    // SAFETY: as in `new_bytes`: a new bytes object of `len` uninitialised
-    // bytes that nothing else sees yet. The whole buffer is handed out as
-    // `MaybeUninit<u8>` (valid for any contents), and each part of it is
-    // zero-filled before it is viewed as `u8` (`zeroed` below).
-    let (bytes, buf) = unsafe {
-        let ptr = ffi::PyBytes_FromStringAndSize(core::ptr::null(), n);
-        let bytes = Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked::<PyBytes>();
-        let data: *mut core::mem::MaybeUninit<u8> = ffi::PyBytes_AsString(ptr).cast();
-        if data.is_null() {
-            return Err(PyErr::fetch(py));
-        }
-        (bytes, core::slice::from_raw_parts_mut(data, len))
-    };
-    advise(buf.as_mut_ptr().cast(), len);
+    // SAFETY: `buf` is used only in this function, while `bytes` is alive;
+    // each part of it is zero-filled (`zeroed`) before it is viewed as `u8`,
+    // and the whole of it before `bytes` is returned.
+    let (bytes, buf) = unsafe { new_uninit(py, len)? };
     let (h, b) = buf.split_at_mut(head);
     head_fill(zeroed(h))?;
     let result = py.detach(|| fill_body(b, threads.max(1), &body_fill));
@@ -157,18 +166,14 @@ where
 }
 
 /// Zero-fills `part` and returns it as initialised bytes.
-fn zeroed(part: &mut [core::mem::MaybeUninit<u8>]) -> &mut [u8] {
-    part.fill(core::mem::MaybeUninit::new(0));
+fn zeroed(part: &mut [MaybeUninit<u8>]) -> &mut [u8] {
+    part.fill(MaybeUninit::new(0));
     // SAFETY: every element was just written; `MaybeUninit<u8>` and `u8`
     // have the same layout.
-    unsafe { &mut *(part as *mut [core::mem::MaybeUninit<u8>] as *mut [u8]) }
+    unsafe { &mut *(part as *mut [MaybeUninit<u8>] as *mut [u8]) }
 }
 
-fn fill_part<B>(
-    part: &mut [core::mem::MaybeUninit<u8>],
-    start: usize,
-    fill: &B,
-) -> Result<(), FillError>
+fn fill_part<B>(part: &mut [MaybeUninit<u8>], start: usize, fill: &B) -> Result<(), FillError>
 where
     B: Fn(usize, &mut [u8]) -> Result<(), framewire::Error>,
 {
@@ -178,11 +183,7 @@ where
     Ok(())
 }
 
-fn fill_body<B>(
-    body: &mut [core::mem::MaybeUninit<u8>],
-    threads: usize,
-    fill: &B,
-) -> Result<(), FillError>
+fn fill_body<B>(body: &mut [MaybeUninit<u8>], threads: usize, fill: &B) -> Result<(), FillError>
 where
     B: Fn(usize, &mut [u8]) -> Result<(), framewire::Error> + Sync,
 {
@@ -205,8 +206,7 @@ where
 
 /// A new `bytes` of `head` bytes written by `head_fill`, then a copy of
 /// `src`: one large copy per thread, without the GIL, straight into the new
-/// buffer (no zero fill first: the C library's `memcpy` then writes with
-/// streaming stores, which do not read the destination first).
+/// buffer (no zero fill first: the copy is the first write of each page).
 pub fn new_bytes_copy<'py, H>(
     py: Python<'py>,
     head: usize,
@@ -220,21 +220,11 @@ where
     let len = head
         .checked_add(src.len())
         .ok_or_else(|| PyOverflowError::new_err("the result does not fit in memory"))?;
-    let n = ffi::Py_ssize_t::try_from(len)
-        .map_err(|_| PyOverflowError::new_err(format!("{len} bytes do not fit a bytes object")))?;
-    // SAFETY: as in `new_bytes_blocks`; the body is only written through
-    // `copy_into` (raw copies into `MaybeUninit` memory), the head is
-    // zero-filled before it is viewed as `u8`.
-    let (bytes, buf) = unsafe {
-        let ptr = ffi::PyBytes_FromStringAndSize(core::ptr::null(), n);
-        let bytes = Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked::<PyBytes>();
-        let data: *mut core::mem::MaybeUninit<u8> = ffi::PyBytes_AsString(ptr).cast();
-        if data.is_null() {
-            return Err(PyErr::fetch(py));
-        }
-        (bytes, core::slice::from_raw_parts_mut(data, len))
-    };
-    advise(buf.as_mut_ptr().cast(), len);
+    // SAFETY: `buf` is used only in this function, while `bytes` is alive;
+    // the body is only written through `copy_into` (raw copies into
+    // `MaybeUninit` memory, all of it), the head is zero-filled before it is
+    // viewed as `u8`.
+    let (bytes, buf) = unsafe { new_uninit(py, len)? };
     let (h, body) = buf.split_at_mut(head);
     head_fill(zeroed(h))?;
     let threads = threads.max(1);
@@ -262,7 +252,7 @@ where
 }
 
 /// Copies `src` into `dst` (the same length).
-fn copy_into(dst: &mut [core::mem::MaybeUninit<u8>], src: &[u8]) {
+fn copy_into(dst: &mut [MaybeUninit<u8>], src: &[u8]) {
     assert_eq!(dst.len(), src.len(), "copy of unequal lengths");
     // SAFETY: `dst` is valid for `src.len()` bytes of writes (it is that
     // long), `src` for as many reads, and they do not overlap (`dst` is a
