@@ -166,6 +166,21 @@ pub(super) fn prefetch_block<T>(s: &[T], j: usize, n: usize) {
     }
 }
 
+/// The family that runs when `isa` is asked for: `isa` itself if this build
+/// and CPU have it, else the fastest one below it that they have.
+#[inline]
+fn resolve(isa: Isa) -> Isa {
+    match isa {
+        Isa::Portable => Isa::Portable,
+        #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+        Isa::Avx512 if avx::has_v4() => Isa::Avx512,
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        Isa::Avx2 | Isa::Avx512 if avx::has_v3() => Isa::Avx2,
+        _ if cfg!(target_arch = "x86_64") => Isa::Sse2,
+        _ => Isa::Portable,
+    }
+}
+
 /// Quantizes f32 samples into `dst` (same length) with the kernel family
 /// `isa` (or a slower one if this build or CPU lacks it).
 #[inline]
@@ -173,16 +188,14 @@ pub(super) fn quantize_f32<D: LevelImpl>(isa: Isa, src: &[f32], dst: &mut [D], k
     #[cfg(target_arch = "x86_64")]
     {
         use zerocopy::IntoBytes;
-        let out = Out::of::<D>(k);
-        match isa {
+        let (out, mode) = (dst.as_mut_bytes(), Out::of::<D>(k));
+        match resolve(isa) {
             Isa::Portable => {}
             #[cfg(feature = "avx512")]
-            Isa::Avx512 if avx::has_v4() => return avx::run_v4(src, dst.as_mut_bytes(), k, out),
+            Isa::Avx512 => return avx::run_v4(src, out, k, mode),
             #[cfg(feature = "std")]
-            Isa::Avx2 | Isa::Avx512 if avx::has_v3() => {
-                return avx::run_v3(src, dst.as_mut_bytes(), k, out)
-            }
-            _ => return x86::run_f32(src, dst.as_mut_bytes(), k, out),
+            Isa::Avx2 => return avx::run_v3(src, out, k, mode),
+            _ => return x86::run_f32(src, out, k, mode),
         }
     }
     let _ = isa;
@@ -194,26 +207,11 @@ pub(super) fn quantize_f32<D: LevelImpl>(isa: Isa, src: &[f32], dst: &mut [D], k
 #[inline]
 pub(super) fn quantize_f64<D: LevelImpl>(isa: Isa, src: &[f64], dst: &mut [D], k: Kernel) {
     #[cfg(target_arch = "x86_64")]
-    {
+    if resolve(isa) == Isa::Sse2 {
         use zerocopy::IntoBytes;
-        #[allow(unused_variables)] // without `std`: SSE2 only
-        let f = |x: f64| x as f32;
-        let out = Out::of::<D>(k);
-        match isa {
-            Isa::Portable => {}
-            #[cfg(feature = "avx512")]
-            Isa::Avx512 if avx::has_v4() => {
-                return avx::run_mapped_v4(src, dst.as_mut_bytes(), k, out, f)
-            }
-            #[cfg(feature = "std")]
-            Isa::Avx2 | Isa::Avx512 if avx::has_v3() => {
-                return avx::run_mapped_v3(src, dst.as_mut_bytes(), k, out, f)
-            }
-            _ => return x86::run_f64(src, dst.as_mut_bytes(), k, out),
-        }
+        return x86::run_f64(src, dst.as_mut_bytes(), k, Out::of::<D>(k));
     }
-    let _ = isa;
-    portable::run(src, dst, k, |x| x as f32);
+    quantize(isa, src, dst, k, |x| x as f32);
 }
 
 /// [`quantize_f32`] for samples that `f` maps to f32 (f64, complex pairs).
@@ -228,18 +226,14 @@ pub(super) fn quantize<S: Copy, D: LevelImpl>(
     #[cfg(target_arch = "x86_64")]
     {
         use zerocopy::IntoBytes;
-        let out = Out::of::<D>(k);
-        match isa {
+        let (out, mode) = (dst.as_mut_bytes(), Out::of::<D>(k));
+        match resolve(isa) {
             Isa::Portable => {}
             #[cfg(feature = "avx512")]
-            Isa::Avx512 if avx::has_v4() => {
-                return avx::run_mapped_v4(src, dst.as_mut_bytes(), k, out, f)
-            }
+            Isa::Avx512 => return avx::run_mapped_v4(src, out, k, mode, f),
             #[cfg(feature = "std")]
-            Isa::Avx2 | Isa::Avx512 if avx::has_v3() => {
-                return avx::run_mapped_v3(src, dst.as_mut_bytes(), k, out, f)
-            }
-            _ => return x86::run_mapped(src, dst.as_mut_bytes(), k, out, f),
+            Isa::Avx2 => return avx::run_mapped_v3(src, out, k, mode, f),
+            _ => return x86::run_mapped(src, out, k, mode, f),
         }
     }
     let _ = isa;
@@ -247,7 +241,8 @@ pub(super) fn quantize<S: Copy, D: LevelImpl>(
 }
 
 /// The inverse map of [`super::Dequantizer`] with the kernel family `isa`:
-/// `dst[i] = (vmin + f64(src[i]) * step) as f32`.
+/// `dst[i] = (vmin + f64(src[i]) * step) as f32`. (AVX-512 runs the AVX2
+/// kernel: the conversions to f64 halve its lanes, and 8 were as fast.)
 #[inline]
 pub(super) fn dequantize<L: Copy + Into<u16>>(
     isa: Isa,
@@ -259,12 +254,10 @@ pub(super) fn dequantize<L: Copy + Into<u16>>(
     #[cfg(target_arch = "x86_64")]
     {
         let f = |l: L| -> u16 { l.into() };
-        match isa {
+        match resolve(isa) {
             Isa::Portable => {}
             #[cfg(feature = "std")]
-            Isa::Avx2 | Isa::Avx512 if avx::has_v3() => {
-                return avx::dequantize_v3(src, dst, vmin, step, f)
-            }
+            Isa::Avx2 | Isa::Avx512 => return avx::dequantize_v3(src, dst, vmin, step, f),
             _ => return x86::dequantize(src, dst, vmin, step, f),
         }
     }
