@@ -23,7 +23,7 @@
 //! # Ok::<(), framewire::Error>(())
 //! ```
 
-use crate::error::Error;
+use crate::error::{Error, Field};
 use crate::vcbn::{self, Limits};
 use crate::{imgpack, sac, Shape};
 
@@ -189,5 +189,26 @@ pub(crate) fn check_no_trailing(frame_len: u64, rest: &[u8]) -> Result<(), Error
     Err(Error::TrailingBytes {
         expected: frame_len,
         actual: frame_len.saturating_add(rest.len() as u64),
+    })
+}
+
+/// Splits the frame at the front of `bytes` (`total` bytes, as its header
+/// says) from the bytes after it: [`Error::Truncated`] if `bytes` ends
+/// inside it, [`Error::SizeOverflow`] if `total` does not fit this target's
+/// `usize`.
+pub(crate) fn split_frame(bytes: &[u8], total: u64) -> Result<(&[u8], &[u8]), Error> {
+    let available = bytes.len() as u64;
+    if available < total {
+        return Err(Error::Truncated {
+            needed: total,
+            available,
+        });
+    }
+    let total = usize::try_from(total).map_err(|_| Error::SizeOverflow {
+        field: Field::Shape,
+    })?;
+    bytes.split_at_checked(total).ok_or(Error::Truncated {
+        needed: total as u64,
+        available,
     })
 }

@@ -132,6 +132,7 @@ mod json;
 
 mod decimal;
 mod fmtbuf;
+mod layout;
 
 pub use error::{Error, Field};
 pub use frame::{decode_any, AnyFrame, Format};

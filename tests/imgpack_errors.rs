@@ -290,3 +290,72 @@ fn header_too_long_points_at_the_prefix() {
         "header too long: HEADER_LEN at offset 0 is 70000 bytes, over the limit of 65536"
     );
 }
+
+/// imgpack's header keys with a valid value each (a `uint8` message of one
+/// level), in the order imgpack writes them.
+const EVERY_KEY: [(&str, &str, Field); 11] = [
+    ("format", r#""imgpack""#, Field::Format),
+    ("version", "1", Field::Version),
+    ("dtype", r#""uint8""#, Field::Dtype),
+    ("endianness", r#""LE""#, Field::Endianness),
+    ("shape", "[1,1]", Field::Shape),
+    ("order", r#""C""#, Field::Order),
+    ("size", "9.5367431640625e-07", Field::Size),
+    ("bits", "4", Field::Bits),
+    ("resolution", "16", Field::Resolution),
+    ("vmin", "0.0", Field::Vmin),
+    ("vmax", "1.0", Field::Vmax),
+];
+
+fn header_of(keys: &[(&str, &str, Field)]) -> String {
+    let members: Vec<String> = keys
+        .iter()
+        .map(|(k, v, _)| format!(r#""{k}":{v}"#))
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
+#[test]
+fn duplicate_field_every_known_key() {
+    for &(key, value, field) in &EVERY_KEY {
+        let mut json = header_of(&EVERY_KEY);
+        json.pop();
+        json.push_str(&format!(r#","{key}":{value}}}"#));
+        let second = json.rfind(&format!("\"{key}\"")).unwrap();
+        assert_eq!(
+            err(&json, 1, &[0]),
+            Error::DuplicateField {
+                field,
+                offset: 4 + second as u64
+            },
+            "{json}"
+        );
+    }
+    // Unknown keys may repeat.
+    let json = r#"{"x":1,"dtype":"uint8","shape":[1,1],"bits":4,"x":2}"#;
+    imgpack::decode(msg(json, 1, &[0])).unwrap();
+}
+
+#[test]
+fn has_key_tells_each_absent_key() {
+    let all = imgpack::decode(msg(&header_of(&EVERY_KEY), 1, &[0])).unwrap();
+    for &(_, _, field) in &EVERY_KEY {
+        assert!(all.header().has_key(field), "{field}");
+    }
+    assert!(!all.header().has_key(Field::Blob), "not a header key");
+    for (i, &(key, _, absent)) in EVERY_KEY.iter().enumerate() {
+        if matches!(absent, Field::Dtype | Field::Shape | Field::Bits) {
+            continue; // required for uint8
+        }
+        let mut keys = EVERY_KEY.to_vec();
+        keys.remove(i);
+        let f = imgpack::decode(msg(&header_of(&keys), 1, &[0])).unwrap();
+        for &(_, _, field) in &EVERY_KEY {
+            assert_eq!(
+                f.header().has_key(field),
+                field != absent,
+                "without {key}: {field}"
+            );
+        }
+    }
+}

@@ -112,28 +112,17 @@ pub fn take_from_bytes<'a>(
         })?;
     let header =
         Header::parse_json(json_bytes, limits).map_err(|e| e.shifted(PREFIX_LEN as u64))?;
-    let total = header.frame_len();
-    if available < total {
-        return Err(Error::Truncated {
-            needed: total,
-            available,
-        });
-    }
+    let (frame, rest) = crate::frame::split_frame(bytes, header.frame_len())?;
     let overflow = Error::SizeOverflow {
         field: Field::Shape,
     };
-    let total = usize::try_from(total).map_err(|_| overflow)?;
     let start = usize::try_from(header.blob_offset()).map_err(|_| overflow)?;
     let count = usize::try_from(header.elements()).map_err(|_| overflow)?;
-    let (frame, rest) = bytes.split_at_checked(total).ok_or(Error::Truncated {
-        needed: total as u64,
-        available,
-    })?;
     let json = core::str::from_utf8(json_bytes).map_err(|e| Error::HeaderNotUtf8 {
         offset: (PREFIX_LEN as u64).saturating_add(e.valid_up_to() as u64),
     })?;
     let blob = frame.get(start..).ok_or(Error::Truncated {
-        needed: total as u64,
+        needed: header.frame_len(),
         available,
     })?;
     let data = Data::new(

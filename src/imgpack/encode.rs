@@ -12,8 +12,8 @@ use zerocopy::byteorder::little_endian::U16 as U16Le;
 use zerocopy::FromBytes;
 
 use crate::error::{Error, Field};
-use crate::fmtbuf::{Counter, SliceWriter};
 use crate::json;
+use crate::layout::{self, Countdown};
 use crate::quant::{self, Quantizer, Samples};
 use crate::Shape;
 
@@ -259,52 +259,21 @@ fn write_json<W: Write>(w: &mut W, shape: Shape, p: &Params, blob_len: u64) -> f
     w.write_char('}')
 }
 
-/// The sizes of one message: the JSON's length and the blob's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-struct Layout {
-    json_len: u32,
-    blob_len: u64,
-    dtype: Dtype,
-}
+/// The sizes of one message: the length field, the JSON, the pad and the
+/// blob.
+type Layout = layout::Layout<PREFIX_LEN>;
 
-impl Layout {
-    fn new(shape: Shape, p: &Params) -> Result<Layout, Error> {
-        p.check()?;
-        let blob_len = blob_len_of(shape, p.dtype, p.blob_bits())?;
-        let mut c = Counter::default();
-        write_json(&mut c, shape, p, blob_len).map_err(|_| Error::SizeOverflow {
-            field: Field::HeaderLen,
-        })?;
-        let json_len = u32::try_from(c.len).map_err(|_| Error::SizeOverflow {
-            field: Field::HeaderLen,
-        })?;
-        Ok(Layout {
-            json_len,
-            blob_len,
-            dtype: p.dtype,
-        })
-    }
-
-    fn blob_offset(&self) -> usize {
-        PREFIX_LEN
-            .saturating_add(self.json_len as usize)
-            .saturating_add(pad_len(self.json_len, self.dtype) as usize)
-    }
-
-    fn frame_len(&self) -> Result<usize, Error> {
-        usize::try_from(self.blob_len)
-            .ok()
-            .and_then(|b| self.blob_offset().checked_add(b))
-            .ok_or(Error::SizeOverflow {
-                field: Field::Shape,
-            })
-    }
+/// Checks the parameters and counts the JSON: the layout of one message.
+fn layout_of(shape: Shape, p: &Params) -> Result<Layout, Error> {
+    p.check()?;
+    let blob_len = blob_len_of(shape, p.dtype, p.blob_bits())?;
+    let json_len = layout::json_len_of(|c| write_json(c, shape, p, blob_len))?;
+    Layout::new(json_len, blob_len, |j| pad_len(j, p.dtype))
 }
 
 /// The exact message size for `shape` with these parameters.
 pub fn encoded_len(shape: Shape, params: &Params) -> Result<usize, Error> {
-    Layout::new(shape, params)?.frame_len()
+    layout_of(shape, params)?.frame_len()
 }
 
 /// Quantizes or converts `input` (exactly `H*W` samples, C order) and
@@ -334,7 +303,7 @@ pub fn encode(
     if used != input.len() {
         return Err(Error::LengthMismatch {
             field: Field::Samples,
-            expected: enc.total,
+            expected: enc.count.total(),
             actual: input.len() as u64,
         });
     }
@@ -391,31 +360,26 @@ pub struct Encoder {
     quantizer: Quantizer,
     /// The `packed` bit stream's bits not yet written.
     packer: BitPacker,
-    total: u64,
-    left: u64,
+    count: Countdown,
 }
 
 impl Encoder {
     /// Starts a message of `shape` (checks the parameters and sizes).
     pub fn new(shape: Shape, params: Params) -> Result<Encoder, Error> {
-        let layout = Layout::new(shape, &params)?;
-        let total = shape.elements().ok_or(Error::SizeOverflow {
-            field: Field::Shape,
-        })?;
+        let layout = layout_of(shape, &params)?;
         Ok(Encoder {
             shape,
             params,
             layout,
             quantizer: params.quantizer(),
             packer: BitPacker::new(params.bits),
-            total,
-            left: total,
+            count: Countdown::new(shape)?,
         })
     }
 
     /// Bytes of header JSON (the `HEADER_LEN` field).
     pub fn json_len(&self) -> u32 {
-        self.layout.json_len
+        self.layout.json_len()
     }
 
     /// Bytes before the blob (length, JSON, pad): what
@@ -426,34 +390,21 @@ impl Encoder {
 
     /// The whole message's length in bytes.
     pub fn frame_len(&self) -> u64 {
-        (self.blob_offset() as u64).saturating_add(self.layout.blob_len)
+        self.layout.frame_len_u64()
     }
 
     /// Writes the header (exactly [`Encoder::blob_offset`] bytes) at the
     /// start of `out`; returns its length.
     pub fn write_header(&self, out: &mut [u8]) -> Result<usize, Error> {
-        let need = self.blob_offset();
-        let too_small = Error::BufferTooSmall {
-            needed: need as u64,
-            available: out.len() as u64,
-        };
-        let out = out.get_mut(..need).ok_or(too_small)?;
-        let (len, rest) = out.split_at_mut_checked(PREFIX_LEN).ok_or(too_small)?;
-        crate::copy_exact(len, &self.layout.json_len.to_be_bytes());
-        let mut w = SliceWriter::new(rest);
-        write_json(&mut w, self.shape, &self.params, self.layout.blob_len)
-            .map_err(|_| too_small)?;
-        let json_len = w.len();
-        debug_assert_eq!(json_len, self.layout.json_len as usize);
-        for b in rest.get_mut(json_len..).unwrap_or_default() {
-            *b = 0;
-        }
-        Ok(need)
+        let prefix = self.layout.json_len().to_be_bytes();
+        self.layout.write_header(out, &prefix, |w| {
+            write_json(w, self.shape, &self.params, self.layout.blob_len())
+        })
     }
 
     /// Samples still expected.
     pub fn remaining(&self) -> u64 {
-        self.left
+        self.count.left()
     }
 
     /// Encodes the next samples (C order) into `out`, as many as fit.
@@ -466,13 +417,7 @@ impl Encoder {
     /// samples are left ([`Error::BufferTooSmall`], so a caller's loop
     /// cannot spin).
     pub fn encode(&mut self, input: Input<'_>, out: &mut [u8]) -> Result<(usize, usize), Error> {
-        if input.len() as u64 > self.left {
-            return Err(Error::LengthMismatch {
-                field: Field::Samples,
-                expected: self.left,
-                actual: input.len() as u64,
-            });
-        }
+        self.count.check(input.len())?;
         let bits = u64::from(self.params.bits);
         let fit = if self.params.dtype == Dtype::Packed {
             // floor((acc_bits + n*bits) / 8) <= out.len()
@@ -505,7 +450,7 @@ impl Encoder {
             actual: input.len() as u64,
         })?;
         let written = self.write_blob(part, out);
-        self.left = self.left.saturating_sub(n as u64);
+        self.count.take(n);
         Ok((n, written))
     }
 
@@ -571,13 +516,7 @@ impl Encoder {
     /// `packed`, writes the last partial byte (zero-filled) into `out`.
     /// Returns the bytes written (0 or 1).
     pub fn finish(&mut self, out: &mut [u8]) -> Result<usize, Error> {
-        if self.left > 0 {
-            return Err(Error::LengthMismatch {
-                field: Field::Samples,
-                expected: self.total,
-                actual: self.total.saturating_sub(self.left),
-            });
-        }
+        self.count.finish()?;
         if self.packer.acc_bits == 0 {
             return Ok(0);
         }

@@ -1,8 +1,9 @@
 //! The imgpack [`Header`]: parsing the JSON, every key, `null`s included.
 
 use crate::error::{Error, Field};
-use crate::json::{self, IntError, Reader, Token};
-use crate::vcbn::{expect_number, expect_str, read_shape};
+use crate::json::{
+    self, expect_number, expect_str, next_value, read_order, read_shape, IntError, Reader, Token,
+};
 use crate::Shape;
 
 use super::{blob_len_of, blob_offset, pad_len, Dtype, Endianness, Limits, Order, FORMAT_NAME};
@@ -31,7 +32,7 @@ pub struct Header {
 /// The keys the decoder interprets, in imgpack's order.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
-    Format = 0,
+    Format,
     Version,
     Dtype,
     Endianness,
@@ -58,13 +59,15 @@ const KEYS: [(&str, Key, Field); 11] = [
     ("vmax", Key::Vmax, Field::Vmax),
 ];
 
-/// Reads the next value; `None` if it is `null`, else the item.
-fn next_value<'a>(r: &mut Reader<'a>) -> Result<json::Item<'a>, Error> {
-    let pos = r.position();
-    r.next().transpose()?.ok_or(Error::JsonSyntax {
-        offset: pos as u64,
-        expected: "a value",
-    })
+/// The bit of [`Header`]'s `present` for `field`'s key
+/// (`json::read_header_object` sets bit `i` for `KEYS[i]`); 0 for a field
+/// that is no key.
+fn key_bit(field: Field) -> u16 {
+    KEYS.iter()
+        .position(|(_, _, f)| *f == field)
+        .and_then(|i| u32::try_from(i).ok())
+        .and_then(|i| 1u16.checked_shl(i))
+        .unwrap_or(0)
 }
 
 /// An integer value or `null`.
@@ -107,30 +110,6 @@ impl Header {
     /// (an integer or `null`, not checked), `vmin`/`vmax` (numbers; 0.0 and
     /// 1.0 by default). Each bad value has its own error.
     pub fn parse_json(json: &[u8], limits: &Limits) -> Result<Header, Error> {
-        let text = core::str::from_utf8(json).map_err(|e| Error::HeaderNotUtf8 {
-            offset: e.valid_up_to() as u64,
-        })?;
-        let mut r = Reader::new(text, limits.max_depth());
-        match r.next().transpose()? {
-            Some(json::Item {
-                token: Token::BeginObject,
-                ..
-            }) => {}
-            Some(item) => {
-                return Err(Error::JsonSyntax {
-                    offset: item.offset as u64,
-                    expected: "'{' (the header must be a JSON object)",
-                })
-            }
-            None => {
-                return Err(Error::JsonSyntax {
-                    offset: r.position() as u64,
-                    expected: "'{' (the header is empty)",
-                })
-            }
-        }
-
-        let mut present = 0u16;
         let mut version = None;
         let mut dtype = None;
         let mut endianness = None;
@@ -144,119 +123,85 @@ impl Header {
         let mut vmin = 0.0f64;
         let mut vmax = 1.0f64;
 
-        loop {
-            let item = r.next().transpose()?.ok_or(Error::JsonSyntax {
-                offset: r.position() as u64,
-                expected: "a key or '}'",
-            })?;
-            let key = match item.token {
-                Token::EndObject => break,
-                Token::Key(k) => k,
-                _ => {
-                    return Err(Error::JsonSyntax {
-                        offset: item.offset as u64,
-                        expected: "a key",
-                    })
-                }
-            };
-            let Some(&(_, known, field)) = KEYS.iter().find(|(k, _, _)| key.eq_str(k)) else {
-                r.skip_value()?;
-                continue;
-            };
-            let bit = 1u16 << (known as u16);
-            if present & bit != 0 {
-                return Err(Error::DuplicateField {
-                    field,
-                    offset: item.offset as u64,
-                });
-            }
-            present |= bit;
-            match known {
-                Key::Format => {
-                    let (at, s) = expect_str(&mut r, field)?;
-                    if !s.eq_str(FORMAT_NAME) {
-                        return Err(Error::InvalidValue {
+        let present = json::read_header_object(
+            json,
+            limits.max_depth(),
+            &KEYS,
+            |known, field, r| {
+                match known {
+                    Key::Format => {
+                        let (at, s) = expect_str(r, field)?;
+                        if !s.eq_str(FORMAT_NAME) {
+                            return Err(Error::InvalidValue {
+                                field,
+                                offset: at as u64,
+                                expected: "\"imgpack\"",
+                            });
+                        }
+                    }
+                    Key::Version => {
+                        let (at, n) = expect_number(r, field)?;
+                        let v = n.to_u64().ok().filter(|&v| v >= 1);
+                        version = Some(v.ok_or(Error::InvalidValue {
                             field,
                             offset: at as u64,
-                            expected: "\"imgpack\"",
-                        });
+                            expected: "an integer from 1",
+                        })?);
                     }
-                }
-                Key::Version => {
-                    let (at, n) = expect_number(&mut r, field)?;
-                    let v = n.to_u64().ok().filter(|&v| v >= 1);
-                    version = Some(v.ok_or(Error::InvalidValue {
-                        field,
-                        offset: at as u64,
-                        expected: "an integer from 1",
-                    })?);
-                }
-                Key::Dtype => {
-                    let (at, s) = expect_str(&mut r, field)?;
-                    let d = s.as_plain().and_then(Dtype::from_name);
-                    dtype = Some(d.ok_or(Error::InvalidValue {
+                    Key::Dtype => {
+                        let (at, s) = expect_str(r, field)?;
+                        let d = s.as_plain().and_then(Dtype::from_name);
+                        dtype = Some(d.ok_or(Error::InvalidValue {
                         field,
                         offset: at as u64,
                         expected: "\"packed\", \"uint8\", \"uint16\", \"uint32\", \"float16\", \"float32\" or \"float64\"",
                     })?);
-                }
-                Key::Endianness => {
-                    let item = next_value(&mut r)?;
-                    endianness_at = item.offset;
-                    endianness = match item.token {
-                        Token::Null => None,
-                        Token::String(s) if s.eq_str("LE") => Some(Endianness::Little),
-                        Token::String(s) if s.eq_str("BE") => Some(Endianness::Big),
-                        Token::String(_) => {
-                            return Err(Error::InvalidValue {
+                    }
+                    Key::Endianness => {
+                        let item = next_value(r)?;
+                        endianness_at = item.offset;
+                        endianness = match item.token {
+                            Token::Null => None,
+                            Token::String(s) if s.eq_str("LE") => Some(Endianness::Little),
+                            Token::String(s) if s.eq_str("BE") => Some(Endianness::Big),
+                            Token::String(_) => {
+                                return Err(Error::InvalidValue {
+                                    field,
+                                    offset: item.offset as u64,
+                                    expected: "\"LE\", \"BE\" or null",
+                                })
+                            }
+                            _ => {
+                                return Err(Error::WrongType {
+                                    field,
+                                    offset: item.offset as u64,
+                                    expected: "a string or null",
+                                })
+                            }
+                        };
+                    }
+                    Key::Shape => shape = Some(read_shape(r)?),
+                    Key::Order => order = read_order(r, field)?,
+                    Key::Size => size = Some(expect_number(r, field)?.1.to_f64()),
+                    Key::Bits => {
+                        let (at, v) = int_or_null(r, field)?;
+                        bits_at = Some(at);
+                        bits = match v {
+                            None => None,
+                            Some(v) => Some(u32::try_from(v).map_err(|_| Error::InvalidValue {
                                 field,
-                                offset: item.offset as u64,
-                                expected: "\"LE\", \"BE\" or null",
-                            })
-                        }
-                        _ => {
-                            return Err(Error::WrongType {
-                                field,
-                                offset: item.offset as u64,
-                                expected: "a string or null",
-                            })
-                        }
-                    };
+                                offset: at as u64,
+                                expected: "an integer from 1 to 32",
+                            })?),
+                        };
+                    }
+                    Key::Resolution => resolution = int_or_null(r, field)?.1,
+                    Key::Vmin => vmin = expect_number(r, field)?.1.to_f64(),
+                    Key::Vmax => vmax = expect_number(r, field)?.1.to_f64(),
                 }
-                Key::Shape => shape = Some(read_shape(&mut r)?),
-                Key::Order => {
-                    let (at, s) = expect_str(&mut r, field)?;
-                    order = if s.eq_str("C") {
-                        Order::C
-                    } else if s.eq_str("F") {
-                        Order::F
-                    } else {
-                        return Err(Error::InvalidValue {
-                            field,
-                            offset: at as u64,
-                            expected: "\"C\" or \"F\"",
-                        });
-                    };
-                }
-                Key::Size => size = Some(expect_number(&mut r, field)?.1.to_f64()),
-                Key::Bits => {
-                    let (at, v) = int_or_null(&mut r, field)?;
-                    bits_at = Some(at);
-                    bits = match v {
-                        None => None,
-                        Some(v) => Some(u32::try_from(v).map_err(|_| Error::InvalidValue {
-                            field,
-                            offset: at as u64,
-                            expected: "an integer from 1 to 32",
-                        })?),
-                    };
-                }
-                Key::Resolution => resolution = int_or_null(&mut r, field)?.1,
-                Key::Vmin => vmin = expect_number(&mut r, field)?.1.to_f64(),
-                Key::Vmax => vmax = expect_number(&mut r, field)?.1.to_f64(),
-            }
-        }
-        r.finish()?;
+                Ok(())
+            },
+        )?;
 
         let dtype = dtype.ok_or(Error::MissingField {
             field: Field::Dtype,
@@ -288,7 +233,7 @@ impl Header {
                 Some(_) => {}
             }
         }
-        if endianness.is_none() && present & (1 << Key::Endianness as u16) != 0 {
+        if endianness.is_none() && present & key_bit(Field::Endianness) != 0 {
             if dtype.has_byte_order() {
                 return Err(Error::InvalidValue {
                     field: Field::Endianness,
@@ -323,9 +268,7 @@ impl Header {
     /// Whether the JSON had `field` as a key (with any value, `null`
     /// included). Fields that are not imgpack header keys are `false`.
     pub fn has_key(&self, field: Field) -> bool {
-        KEYS.iter()
-            .find(|(_, _, f)| *f == field)
-            .is_some_and(|&(_, k, _)| self.present & (1 << k as u16) != 0)
+        self.present & key_bit(field) != 0
     }
 
     /// `HEADER_LEN`: bytes of header JSON.

@@ -33,11 +33,15 @@
 //! the layout (fixed or exponent, `.0`, two-digit signed exponent) is done
 //! here.
 
+mod header;
 mod number;
 mod write;
 
 use crate::Error;
 
+pub(crate) use header::{
+    expect_number, expect_str, next_value, read_header_object, read_order, read_shape,
+};
 pub use number::{parse_number, IntError, Number};
 pub(crate) use write::write_u64;
 pub use write::{write_f64, write_str};

@@ -122,20 +122,7 @@ pub fn take_from_bytes<'a>(
     let header = Header::parse_json(json_bytes, limits)
         .map_err(|e| e.shifted(PREFIX_LEN as u64))?
         .with_prefix(&prefix);
-    let total = header.frame_len();
-    if available < total {
-        return Err(Error::Truncated {
-            needed: total,
-            available,
-        });
-    }
-    let total = usize::try_from(total).map_err(|_| Error::SizeOverflow {
-        field: Field::Shape,
-    })?;
-    let (frame, rest) = bytes.split_at_checked(total).ok_or(Error::Truncated {
-        needed: total as u64,
-        available,
-    })?;
+    let (frame, rest) = crate::frame::split_frame(bytes, header.frame_len())?;
     Ok((Frame::from_parsed(header, frame)?, rest))
 }
 

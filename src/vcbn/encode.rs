@@ -13,12 +13,13 @@ use zerocopy::{FromBytes, IntoBytes};
 
 use crate::copy_exact;
 use crate::error::{Error, Field};
-use crate::fmtbuf::{Counter, SliceWriter};
+use crate::fmtbuf::SliceWriter;
 use crate::json;
+use crate::layout::{self, Countdown};
 use crate::quant::{Quantizer, Samples};
 use crate::Shape;
 
-use super::{blob_len_of, check_frame_len, Blob, Dtype, MAGIC, PREFIX_LEN, VERSION};
+use super::{blob_len_of, check_frame_len, pad_len, Blob, Dtype, MAGIC, PREFIX_LEN, VERSION};
 
 /// What the encoder needs besides the samples and the shape: the level type
 /// and the range that maps to levels `0..=resolution`.
@@ -122,55 +123,34 @@ fn write_json(w: &mut dyn Write, shape: Shape, params: &Params, blob_len: u64) -
     w.write_str("}")
 }
 
-/// The sizes of one frame's encoding: the JSON's length (counted once) and
-/// the blob's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-struct Layout {
-    json_len: u32,
-    blob_len: u64,
+/// The sizes of one frame's encoding: the prefix, the JSON (counted once),
+/// the pad and the blob.
+type Layout = layout::Layout<PREFIX_LEN>;
+
+/// Checks the parameters and counts the JSON: the layout of one frame.
+fn layout_of(shape: Shape, params: &Params) -> Result<Layout, Error> {
+    params.check()?;
+    let blob_len = blob_len_of(shape, params.dtype)?;
+    let json_len = layout::json_len_of(|c| write_json(c, shape, params, blob_len))?;
+    layout_with(json_len, blob_len)
 }
 
-impl Layout {
-    fn new(shape: Shape, params: &Params) -> Result<Layout, Error> {
-        params.check()?;
-        let blob_len = blob_len_of(shape, params.dtype)?;
-        let mut c = Counter::default();
-        write_json(&mut c, shape, params, blob_len).map_err(|_| Error::SizeOverflow {
-            field: Field::HeaderLen,
-        })?;
-        Layout::with_json_len(c.len, blob_len)
-    }
+/// The layout for `json_len` bytes of JSON, checked by the decoder's rule.
+fn layout_with(json_len: usize, blob_len: u64) -> Result<Layout, Error> {
+    check_frame_len(blob_len, json_len)?;
+    Layout::new(json_len, blob_len, pad_len)
+}
 
-    fn with_json_len(json_len: usize, blob_len: u64) -> Result<Layout, Error> {
-        check_frame_len(blob_len, json_len)?;
-        let json_len = u32::try_from(json_len).map_err(|_| Error::SizeOverflow {
-            field: Field::HeaderLen,
-        })?;
-        Ok(Layout { json_len, blob_len })
-    }
-
-    fn blob_offset(&self) -> usize {
-        let pad = usize::from(self.json_len % 2 == 0);
-        PREFIX_LEN
-            .saturating_add(self.json_len as usize)
-            .saturating_add(pad)
-    }
-
-    /// The whole frame's length, checked to fit this target's `usize`.
-    fn frame_len(&self) -> Result<usize, Error> {
-        usize::try_from(self.blob_len)
-            .ok()
-            .and_then(|b| self.blob_offset().checked_add(b))
-            .ok_or(Error::SizeOverflow {
-                field: Field::Shape,
-            })
-    }
+/// The 9 bytes before the JSON: magic, version and `HEADER_LEN`.
+fn prefix_bytes(json_len: u32) -> [u8; PREFIX_LEN] {
+    let [m0, m1, m2, m3] = MAGIC;
+    let [l0, l1, l2, l3] = json_len.to_be_bytes();
+    [m0, m1, m2, m3, VERSION, l0, l1, l2, l3]
 }
 
 /// The exact envelope size for a frame of `shape` with these parameters.
 pub fn encoded_len(shape: Shape, params: &Params) -> Result<usize, Error> {
-    Layout::new(shape, params)?.frame_len()
+    layout_of(shape, params)?.frame_len()
 }
 
 /// Writes magic, version, `HEADER_LEN`, the JSON (formatted straight into
@@ -191,14 +171,12 @@ fn write_frame_header(shape: Shape, params: &Params, out: &mut [u8]) -> Result<L
     let (prefix, rest) = out.split_at_mut_checked(PREFIX_LEN).ok_or_else(too_small)?;
     let mut w = SliceWriter::new(rest);
     write_json(&mut w, shape, params, blob_len).map_err(|_| too_small())?;
-    let layout = Layout::with_json_len(w.len(), blob_len)?;
+    let layout = layout_with(w.len(), blob_len)?;
     if layout.frame_len()? > out_len {
         return Err(too_small());
     }
-    let [m0, m1, m2, m3] = MAGIC;
-    let [l0, l1, l2, l3] = layout.json_len.to_be_bytes();
-    copy_exact(prefix, &[m0, m1, m2, m3, VERSION, l0, l1, l2, l3]);
-    if layout.json_len % 2 == 0 {
+    copy_exact(prefix, &prefix_bytes(layout.json_len()));
+    if pad_len(layout.json_len()) != 0 {
         if let Some(pad) = out.get_mut(layout.blob_offset().saturating_sub(1)) {
             *pad = 0;
         }
@@ -415,31 +393,25 @@ pub struct Encoder {
     params: Params,
     layout: Layout,
     quantizer: Quantizer,
-    /// Samples in the frame, and still to come.
-    total: u64,
-    left: u64,
+    count: Countdown,
 }
 
 impl Encoder {
     /// Starts a frame of `shape` (checks the parameters and sizes).
     pub fn new(shape: Shape, params: Params) -> Result<Self, Error> {
-        let layout = Layout::new(shape, &params)?;
-        let total = shape.elements().ok_or(Error::SizeOverflow {
-            field: Field::Shape,
-        })?;
+        let layout = layout_of(shape, &params)?;
         Ok(Encoder {
             shape,
             params,
             layout,
             quantizer: params.quantizer(),
-            total,
-            left: total,
+            count: Countdown::new(shape)?,
         })
     }
 
     /// Bytes of header JSON (the `HEADER_LEN` field).
     pub fn json_len(&self) -> u32 {
-        self.layout.json_len
+        self.layout.json_len()
     }
 
     /// Bytes before the blob (prefix, JSON, pad): what
@@ -451,46 +423,21 @@ impl Encoder {
 
     /// The whole frame's length in bytes.
     pub fn frame_len(&self) -> u64 {
-        (self.blob_offset() as u64).saturating_add(self.layout.blob_len)
+        self.layout.frame_len_u64()
     }
 
     /// Writes the header (exactly [`Encoder::blob_offset`] bytes) at the
     /// start of `out`; returns its length.
     pub fn write_header(&self, out: &mut [u8]) -> Result<usize, Error> {
-        let need = self.blob_offset();
-        let available = out.len() as u64;
-        let out = out.get_mut(..need).ok_or(Error::BufferTooSmall {
-            needed: need as u64,
-            available,
-        })?;
-        let (prefix, rest) = out
-            .split_at_mut_checked(PREFIX_LEN)
-            .ok_or(Error::BufferTooSmall {
-                needed: need as u64,
-                available,
-            })?;
-        let [m0, m1, m2, m3] = MAGIC;
-        let [l0, l1, l2, l3] = self.layout.json_len.to_be_bytes();
-        copy_exact(prefix, &[m0, m1, m2, m3, VERSION, l0, l1, l2, l3]);
-        let mut w = SliceWriter::new(rest);
-        write_json(&mut w, self.shape, &self.params, self.layout.blob_len).map_err(|_| {
-            Error::BufferTooSmall {
-                needed: need as u64,
-                available,
-            }
-        })?;
-        debug_assert_eq!(w.len(), self.layout.json_len as usize);
-        if self.layout.json_len % 2 == 0 {
-            if let Some(pad) = out.last_mut() {
-                *pad = 0;
-            }
-        }
-        Ok(need)
+        let prefix = prefix_bytes(self.layout.json_len());
+        self.layout.write_header(out, &prefix, |w| {
+            write_json(w, self.shape, &self.params, self.layout.blob_len())
+        })
     }
 
     /// Samples still expected.
     pub fn remaining(&self) -> u64 {
-        self.left
+        self.count.left()
     }
 
     /// Quantizes the next samples (C order) into `out`, as many as fit.
@@ -506,13 +453,7 @@ impl Encoder {
         out: &mut [u8],
     ) -> Result<(usize, usize), Error> {
         samples.check_complex()?;
-        if samples.len() as u64 > self.left {
-            return Err(Error::LengthMismatch {
-                field: Field::Samples,
-                expected: self.left,
-                actual: samples.len() as u64,
-            });
-        }
+        self.count.check(samples.len())?;
         let size = self.params.dtype.size() as usize;
         if !samples.is_empty() && out.len() < size {
             return Err(Error::BufferTooSmall {
@@ -533,19 +474,12 @@ impl Encoder {
             available,
         })?;
         quantize_blob(&part, &self.params, &self.quantizer, dst)?;
-        self.left = self.left.saturating_sub(n as u64);
+        self.count.take(n);
         Ok((n, bytes))
     }
 
     /// Checks that every sample was given.
     pub fn finish(&self) -> Result<(), Error> {
-        if self.left > 0 {
-            return Err(Error::LengthMismatch {
-                field: Field::Samples,
-                expected: self.total,
-                actual: self.total.saturating_sub(self.left),
-            });
-        }
-        Ok(())
+        self.count.finish()
     }
 }

@@ -1,7 +1,7 @@
 //! The envelope's fixed [`Prefix`] and its JSON [`Header`].
 
 use crate::error::{Error, Field};
-use crate::json::{self, IntError, Reader, Token};
+use crate::json::{self, expect_number, expect_str, read_order, read_shape};
 use crate::quant::Dequantizer;
 use crate::Shape;
 
@@ -18,7 +18,7 @@ pub struct Prefix {
 
 /// 1 if a pad byte follows a JSON of `json_len` bytes: `9 + json_len` is odd
 /// exactly when `json_len` is even.
-const fn pad_len(json_len: u32) -> u32 {
+pub(crate) const fn pad_len(json_len: u32) -> u32 {
     (json_len % 2 == 0) as u32
 }
 
@@ -108,10 +108,10 @@ pub struct Header {
     blob_len: u64,
 }
 
-/// The header keys the decoder interprets; used to catch duplicates.
+/// The header keys the decoder interprets.
 #[derive(Clone, Copy)]
 enum Known {
-    Dtype = 0,
+    Dtype,
     Shape,
     Endianness,
     Order,
@@ -120,130 +120,15 @@ enum Known {
     Vmax,
 }
 
-impl Known {
-    fn field(self) -> Field {
-        match self {
-            Known::Dtype => Field::Dtype,
-            Known::Shape => Field::Shape,
-            Known::Endianness => Field::Endianness,
-            Known::Order => Field::Order,
-            Known::Resolution => Field::Resolution,
-            Known::Vmin => Field::Vmin,
-            Known::Vmax => Field::Vmax,
-        }
-    }
-
-    fn from_key(key: &json::Str<'_>) -> Option<Known> {
-        const KEYS: [(&str, Known); 7] = [
-            ("dtype", Known::Dtype),
-            ("shape", Known::Shape),
-            ("endianness", Known::Endianness),
-            ("order", Known::Order),
-            ("resolution", Known::Resolution),
-            ("vmin", Known::Vmin),
-            ("vmax", Known::Vmax),
-        ];
-        KEYS.iter().find(|(k, _)| key.eq_str(k)).map(|&(_, v)| v)
-    }
-}
-
-fn offset_of(item_offset: usize) -> u64 {
-    item_offset as u64
-}
-
-/// Reads a string value for `field`.
-pub(crate) fn expect_str<'a>(
-    r: &mut Reader<'a>,
-    field: Field,
-) -> Result<(usize, json::Str<'a>), Error> {
-    let pos = r.position();
-    match r.next().transpose()? {
-        Some(json::Item {
-            offset,
-            token: Token::String(s),
-        }) => Ok((offset, s)),
-        Some(item) => Err(Error::WrongType {
-            field,
-            offset: offset_of(item.offset),
-            expected: "a string",
-        }),
-        None => Err(Error::JsonSyntax {
-            offset: pos as u64,
-            expected: "a value",
-        }),
-    }
-}
-
-/// Reads a number value for `field`.
-pub(crate) fn expect_number<'a>(
-    r: &mut Reader<'a>,
-    field: Field,
-) -> Result<(usize, json::Number<'a>), Error> {
-    let pos = r.position();
-    match r.next().transpose()? {
-        Some(json::Item {
-            offset,
-            token: Token::Number(n),
-        }) => Ok((offset, n)),
-        Some(item) => Err(Error::WrongType {
-            field,
-            offset: offset_of(item.offset),
-            expected: "a number",
-        }),
-        None => Err(Error::JsonSyntax {
-            offset: pos as u64,
-            expected: "a value",
-        }),
-    }
-}
-
-/// Reads `shape`: a list of exactly two non-negative integers.
-pub(crate) fn read_shape(r: &mut Reader<'_>) -> Result<Shape, Error> {
-    let bad = |offset: usize, reason| Error::BadShape {
-        offset: offset as u64,
-        reason,
-    };
-    let first = r
-        .next()
-        .transpose()?
-        .ok_or(bad(r.position(), "missing value"))?;
-    if first.token != Token::BeginArray {
-        return Err(bad(first.offset, "must be a list of two integers [H, W]"));
-    }
-    let mut dims = [0u64; 2];
-    let mut count = 0usize;
-    loop {
-        let item = r
-            .next()
-            .transpose()?
-            .ok_or(bad(r.position(), "unterminated list"))?;
-        match item.token {
-            Token::EndArray => break,
-            Token::Number(n) => {
-                let v = n.to_u64().map_err(|e| {
-                    bad(
-                        item.offset,
-                        match e {
-                            IntError::Negative => "a dimension is negative",
-                            IntError::NotInteger => "a dimension is not an integer",
-                            IntError::TooLarge => "a dimension is larger than 2^64-1",
-                        },
-                    )
-                })?;
-                match dims.get_mut(count) {
-                    Some(d) => *d = v,
-                    None => return Err(bad(item.offset, "more than two dimensions")),
-                }
-                count = count.saturating_add(1);
-            }
-            _ => return Err(bad(item.offset, "a dimension is not a number")),
-        }
-    }
-    if count != 2 {
-        return Err(bad(first.offset, "must have exactly two dimensions [H, W]"));
-    }
-    Ok(Shape::from(dims))
-}
+const KEYS: [(&str, Known, Field); 7] = [
+    ("dtype", Known::Dtype, Field::Dtype),
+    ("shape", Known::Shape, Field::Shape),
+    ("endianness", Known::Endianness, Field::Endianness),
+    ("order", Known::Order, Field::Order),
+    ("resolution", Known::Resolution, Field::Resolution),
+    ("vmin", Known::Vmin, Field::Vmin),
+    ("vmax", Known::Vmax, Field::Vmax),
+];
 
 impl Header {
     /// Parses the header JSON alone (the bytes between `HEADER_LEN` and the
@@ -251,36 +136,15 @@ impl Header {
     /// returned header has magic `VCBN`, version 1 and `json_len` = the
     /// JSON's length; [`super::decode`] sets them from the envelope.
     pub fn parse_json(json: &[u8], limits: &Limits) -> Result<Header, Error> {
-        let text = core::str::from_utf8(json).map_err(|e| Error::HeaderNotUtf8 {
-            offset: e.valid_up_to() as u64,
-        })?;
-        let mut r = Reader::new(text, limits.max_depth);
-        if text.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
+        if json
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
             return Err(Error::JsonSyntax {
-                offset: text.len() as u64,
+                offset: json.len() as u64,
                 expected: "'{' (the header is empty)",
             });
         }
-        match r.next().transpose()? {
-            Some(json::Item {
-                token: Token::BeginObject,
-                ..
-            }) => {}
-            Some(item) => {
-                return Err(Error::JsonSyntax {
-                    offset: item.offset as u64,
-                    expected: "'{' (the header must be a JSON object)",
-                })
-            }
-            None => {
-                return Err(Error::JsonSyntax {
-                    offset: r.position() as u64,
-                    expected: "'{' (the header is empty)",
-                })
-            }
-        }
-
-        let mut seen = [false; 7];
         let mut dtype = None;
         let mut shape = None;
         let mut endianness = Endianness::Little;
@@ -288,40 +152,10 @@ impl Header {
         let mut resolution = None;
         let mut vmin = 0.0f64;
         let mut vmax = 1.0f64;
-
-        loop {
-            let item = r.next().transpose()?.ok_or(Error::JsonSyntax {
-                offset: r.position() as u64,
-                expected: "a key or '}'",
-            })?;
-            let key = match item.token {
-                Token::EndObject => break,
-                Token::Key(k) => k,
-                _ => {
-                    return Err(Error::JsonSyntax {
-                        offset: item.offset as u64,
-                        expected: "a key",
-                    })
-                }
-            };
-            let Some(known) = Known::from_key(&key) else {
-                r.skip_value()?;
-                continue;
-            };
-            let slot = seen.get_mut(known as usize);
-            match slot {
-                Some(s) if *s => {
-                    return Err(Error::DuplicateField {
-                        field: known.field(),
-                        offset: item.offset as u64,
-                    })
-                }
-                Some(s) => *s = true,
-                None => {}
-            }
+        json::read_header_object(json, limits.max_depth, &KEYS, |known, field, r| {
             match known {
                 Known::Dtype => {
-                    let (at, s) = expect_str(&mut r, Field::Dtype)?;
+                    let (at, s) = expect_str(r, field)?;
                     dtype = Some(if s.eq_str("uint8") {
                         Dtype::U8
                     } else if s.eq_str("uint16") {
@@ -330,54 +164,41 @@ impl Header {
                         return Err(Error::UnknownDtype { offset: at as u64 });
                     });
                 }
-                Known::Shape => shape = Some(read_shape(&mut r)?),
+                Known::Shape => shape = Some(read_shape(r)?),
                 Known::Endianness => {
-                    let (at, s) = expect_str(&mut r, Field::Endianness)?;
+                    let (at, s) = expect_str(r, field)?;
                     endianness = if s.eq_str("LE") {
                         Endianness::Little
                     } else if s.eq_str("BE") {
                         Endianness::Big
                     } else {
                         return Err(Error::InvalidValue {
-                            field: Field::Endianness,
+                            field,
                             offset: at as u64,
                             expected: "\"LE\" or \"BE\"",
                         });
                     };
                 }
-                Known::Order => {
-                    let (at, s) = expect_str(&mut r, Field::Order)?;
-                    order = if s.eq_str("C") {
-                        Order::C
-                    } else if s.eq_str("F") {
-                        Order::F
-                    } else {
-                        return Err(Error::InvalidValue {
-                            field: Field::Order,
-                            offset: at as u64,
-                            expected: "\"C\" or \"F\"",
-                        });
-                    };
-                }
+                Known::Order => order = read_order(r, field)?,
                 Known::Resolution => {
-                    let (at, n) = expect_number(&mut r, Field::Resolution)?;
+                    let (at, n) = expect_number(r, field)?;
                     let v = n
                         .to_u64()
                         .ok()
                         .and_then(|v| u32::try_from(v).ok())
                         .filter(|v| (1..=65535).contains(v))
                         .ok_or(Error::InvalidValue {
-                            field: Field::Resolution,
+                            field,
                             offset: at as u64,
                             expected: "an integer from 1 to 65535",
                         })?;
                     resolution = Some(v);
                 }
-                Known::Vmin => vmin = expect_number(&mut r, Field::Vmin)?.1.to_f64(),
-                Known::Vmax => vmax = expect_number(&mut r, Field::Vmax)?.1.to_f64(),
+                Known::Vmin => vmin = expect_number(r, field)?.1.to_f64(),
+                Known::Vmax => vmax = expect_number(r, field)?.1.to_f64(),
             }
-        }
-        r.finish()?;
+            Ok(())
+        })?;
 
         let dtype = dtype.ok_or(Error::MissingField {
             field: Field::Dtype,

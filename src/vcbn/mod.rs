@@ -60,7 +60,7 @@ pub use encode::encode_to_vec;
 pub use encode::{encode, encode_levels, encoded_len, Encoder, Levels, Params};
 pub use header::{Header, Prefix};
 
-pub(crate) use header::{blob_len_of, check_frame_len, expect_number, expect_str, read_shape};
+pub(crate) use header::{blob_len_of, check_frame_len, pad_len};
 
 use crate::json;
 use crate::quant::{RESOLUTION_U16, RESOLUTION_U8};

@@ -7,7 +7,7 @@
 //! Two architectures, one API: on Cortex-M (cortex-m-rt, cortex-m-semihosting,
 //! QEMU's `mps2-an386`/`mps2-an385`) and on RISC-V (riscv-rt,
 //! riscv-semihosting, QEMU's `virt`). Only the runtime, the semihosting crate,
-//! the UART driver and the stack painting differ.
+//! the UART's registers and the stack painting differ.
 //!
 //! Nothing here formats with `core::fmt` or can panic: the `nopanic` binary
 //! links this code with a panic handler that calls an undefined symbol.
@@ -282,91 +282,71 @@ impl<const N: usize> embedded_io::Write for BufferedFile<N> {
     }
 }
 
-/// The board's UART, where the firmware sends its link frames: on QEMU's
-/// `mps2-an386`, UART0 is an ARM CMSDK APB UART at `0x4000_4000` (QEMU
-/// `hw/arm/mps2.c`), wired to QEMU's first `-serial` (for example
-/// `-serial file:uart.capture`).
-#[cfg(target_arch = "arm")]
+/// The board's UART, where the firmware sends its link frames, wired to
+/// QEMU's first `-serial` (for example `-serial file:uart.capture`): on
+/// QEMU's `mps2-an386`/`mps2-an385`, UART0, an ARM CMSDK APB UART at
+/// `0x4000_4000` (QEMU `hw/arm/mps2.c`); on QEMU's RISC-V `virt`, an NS16550A
+/// at `0x1000_0000` (QEMU `hw/riscv/virt.c`). One driver; only the register
+/// access (`regs`) differs.
 pub mod uart {
     /// CMSDK APB UART registers (ARM DDI 0479C, section 4.3).
-    const BASE: usize = 0x4000_4000;
-    const DATA: usize = BASE;
-    const STATE: usize = BASE + 0x04;
-    const CTRL: usize = BASE + 0x08;
-    const BAUDDIV: usize = BASE + 0x10;
-    /// STATE: the transmit buffer is full.
-    const TX_FULL: u32 = 1;
-    /// CTRL: transmitter enabled.
-    const TX_EN: u32 = 1;
+    #[cfg(target_arch = "arm")]
+    mod regs {
+        const BASE: usize = 0x4000_4000;
+        const DATA: usize = BASE;
+        const STATE: usize = BASE + 0x04;
+        const CTRL: usize = BASE + 0x08;
+        const BAUDDIV: usize = BASE + 0x10;
+        /// STATE: the transmit buffer is full.
+        const TX_FULL: u32 = 1;
+        /// CTRL: transmitter enabled.
+        const TX_EN: u32 = 1;
 
-    /// The transmit side of UART0, an [`embedded_io::Write`]. It never fails;
-    /// its error type is the host file's, so that one writer type can send to
-    /// both (see the firmware's `Link`).
-    #[derive(Debug)]
-    pub struct Uart {
-        /// Bytes sent so far.
-        pub sent: u64,
-    }
-
-    impl Uart {
         /// Enables the transmitter (the divider is the smallest the
         /// peripheral accepts; QEMU does not pace the output by it).
-        pub fn new() -> Self {
+        pub(super) fn enable() {
             // SAFETY: MMIO writes to UART0's control registers, which only
             // this driver touches.
             unsafe {
                 core::ptr::write_volatile(BAUDDIV as *mut u32, 16);
                 core::ptr::write_volatile(CTRL as *mut u32, TX_EN);
             }
-            Uart { sent: 0 }
         }
 
-        fn put(&mut self, b: u8) {
+        /// Waits for room in the transmit buffer, then sends `b`.
+        pub(super) fn put(b: u8) {
             // SAFETY: MMIO reads of STATE and writes of DATA on UART0.
             unsafe {
                 while core::ptr::read_volatile(STATE as *const u32) & TX_FULL != 0 {}
                 core::ptr::write_volatile(DATA as *mut u32, u32::from(b));
             }
-            self.sent += 1;
         }
     }
 
-    impl Default for Uart {
-        fn default() -> Self {
-            Uart::new()
-        }
-    }
-
-    impl embedded_io::ErrorType for Uart {
-        type Error = crate::host::HostError;
-    }
-
-    impl embedded_io::Write for Uart {
-        fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-            for &b in buf {
-                self.put(b);
-            }
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> Result<(), Self::Error> {
-            Ok(())
-        }
-    }
-}
-
-/// The board's UART on QEMU's RISC-V `virt`: an NS16550A at `0x1000_0000`
-/// (QEMU `hw/riscv/virt.c`), wired to QEMU's first `-serial`. The same API
-/// as the Cortex-M driver.
-#[cfg(target_arch = "riscv32")]
-pub mod uart {
     /// NS16550A registers (byte-wide): transmit holding register and line
     /// status register.
-    const BASE: usize = 0x1000_0000;
-    const THR: usize = BASE;
-    const LSR: usize = BASE + 5;
-    /// LSR: the transmit holding register is empty.
-    const THR_EMPTY: u8 = 1 << 5;
+    #[cfg(target_arch = "riscv32")]
+    mod regs {
+        const BASE: usize = 0x1000_0000;
+        const THR: usize = BASE;
+        const LSR: usize = BASE + 5;
+        /// LSR: the transmit holding register is empty.
+        const THR_EMPTY: u8 = 1 << 5;
+
+        /// The transmitter needs no set-up on QEMU (nor does it pace the
+        /// output by any baud rate).
+        pub(super) fn enable() {}
+
+        /// Waits for the transmit holding register to empty, then sends `b`.
+        pub(super) fn put(b: u8) {
+            // SAFETY: MMIO reads of LSR and writes of THR on the UART, which
+            // only this driver touches.
+            unsafe {
+                while core::ptr::read_volatile(LSR as *const u8) & THR_EMPTY == 0 {}
+                core::ptr::write_volatile(THR as *mut u8, b);
+            }
+        }
+    }
 
     /// The transmit side of the UART, an [`embedded_io::Write`]. It never
     /// fails; its error type is the host file's, so that one writer type can
@@ -378,19 +358,14 @@ pub mod uart {
     }
 
     impl Uart {
-        /// The transmitter needs no set-up on QEMU (nor does it pace the
-        /// output by any baud rate).
+        /// Sets up the transmitter.
         pub fn new() -> Self {
+            regs::enable();
             Uart { sent: 0 }
         }
 
         fn put(&mut self, b: u8) {
-            // SAFETY: MMIO reads of LSR and writes of THR on the UART, which
-            // only this driver touches.
-            unsafe {
-                while core::ptr::read_volatile(LSR as *const u8) & THR_EMPTY == 0 {}
-                core::ptr::write_volatile(THR as *mut u8, b);
-            }
+            regs::put(b);
             self.sent += 1;
         }
     }
