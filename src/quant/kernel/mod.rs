@@ -167,7 +167,9 @@ pub(super) fn prefetch_block<T>(s: &[T], j: usize, n: usize) {
 }
 
 /// The family that runs when `isa` is asked for: `isa` itself if this build
-/// and CPU have it, else the fastest one below it that they have.
+/// and CPU have it, else the fastest one below it that they have. (Only
+/// x86-64 has more than one family.)
+#[cfg(target_arch = "x86_64")]
 #[inline]
 fn resolve(isa: Isa) -> Isa {
     match isa {
@@ -176,8 +178,7 @@ fn resolve(isa: Isa) -> Isa {
         Isa::Avx512 if avx::has_v4() => Isa::Avx512,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
         Isa::Avx2 | Isa::Avx512 if avx::has_v3() => Isa::Avx2,
-        _ if cfg!(target_arch = "x86_64") => Isa::Sse2,
-        _ => Isa::Portable,
+        _ => Isa::Sse2,
     }
 }
 
