@@ -113,7 +113,7 @@ impl Quantizer {
         let k = self.kernel::<D>();
         match samples {
             Samples::F32(s) => kernel::quantize_f32(isa, s, dst, k),
-            Samples::F64(s) => kernel::quantize_f64(isa, s, dst, k),
+            Samples::F64(s) => kernel::quantize_converted(isa, s, dst, k),
             Samples::Complex32(s, part) => run_complex_with(isa, s, part, dst, k)?,
             Samples::Complex64(s, part) => run_complex_with(isa, s, part, dst, k)?,
         }

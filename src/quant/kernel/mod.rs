@@ -203,16 +203,69 @@ pub(super) fn quantize_f32<D: LevelImpl>(isa: Isa, src: &[f32], dst: &mut [D], k
     portable::run(src, dst, k, |x| x);
 }
 
-/// [`quantize_f32`] for f64 samples, rounded to f32 (as `as f32` does). The
-/// SSE2 kernel rounds them in its loop; the others stage them.
+/// Samples that the SSE2 kernel converts to f32 inside its loop, 16 at a
+/// time, without the staging buffer: f64 (rounded as `as f32` rounds:
+/// `cvtpd2ps`) and interleaved complex pairs, of which it keeps the real
+/// part (`shufps` / `unpcklpd`).
+pub(super) trait Convert: Copy {
+    /// The f32 the portable kernel quantizes for this sample.
+    fn to_f32(self) -> f32;
+    /// 16 samples (`sb.len() == 16`) as four vectors of f32.
+    #[cfg(target_arch = "x86_64")]
+    fn quads(sb: &[Self]) -> [safe_arch::m128; 4];
+}
+
+impl Convert for f64 {
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn quads(sb: &[f64]) -> [safe_arch::m128; 4] {
+        x86::quads_f64(sb)
+    }
+}
+
+impl Convert for [f32; 2] {
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        self[0]
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn quads(sb: &[[f32; 2]]) -> [safe_arch::m128; 4] {
+        x86::quads_c32(sb)
+    }
+}
+
+impl Convert for [f64; 2] {
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        self[0] as f32
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn quads(sb: &[[f64; 2]]) -> [safe_arch::m128; 4] {
+        x86::quads_c64(sb)
+    }
+}
+
+/// [`quantize_f32`] for samples that [`Convert`] maps to f32. The SSE2
+/// kernel converts them in its loop; the others stage them.
 #[inline]
-pub(super) fn quantize_f64<D: LevelImpl>(isa: Isa, src: &[f64], dst: &mut [D], k: Kernel) {
+pub(super) fn quantize_converted<S: Convert, D: LevelImpl>(
+    isa: Isa,
+    src: &[S],
+    dst: &mut [D],
+    k: Kernel,
+) {
     #[cfg(target_arch = "x86_64")]
     if resolve(isa) == Isa::Sse2 {
         use zerocopy::IntoBytes;
-        return x86::run_f64(src, dst.as_mut_bytes(), k, Out::of::<D>(k));
+        return x86::run_converted(src, dst.as_mut_bytes(), k, Out::of::<D>(k));
     }
-    quantize(isa, src, dst, k, |x| x as f32);
+    quantize(isa, src, dst, k, S::to_f32);
 }
 
 /// [`quantize_f32`] for samples that `f` maps to f32 (f64, complex pairs).

@@ -246,28 +246,19 @@ fn blocks<S: Copy, D: LevelImpl>(
     }
 }
 
-/// [`run`] for interleaved `(re, im)` pairs: `f` maps one pair to the real
-/// number to quantize. The pairs are viewed as `[C; 2]` elements, which have
+/// Interleaved `(re, im)` components viewed as `[C; 2]` pairs, which have
 /// the alignment of `C`: the view fails only for an odd-length `src`, which
 /// the caller has already refused.
 #[inline(always)]
-fn run_pairs<C, D: LevelImpl>(
-    isa: Isa,
-    src: &[C],
-    dst: &mut [D],
-    k: Kernel,
-    f: impl Fn(C, C) -> f32,
-) -> Result<(), Error>
+fn pairs_of<C>(src: &[C]) -> Result<&[[C; 2]], Error>
 where
     C: Copy + FromBytes + IntoBytes + Immutable + KnownLayout,
 {
-    let pairs = <[[C; 2]]>::ref_from_bytes(src.as_bytes()).map_err(|_| Error::LengthMismatch {
+    <[[C; 2]]>::ref_from_bytes(src.as_bytes()).map_err(|_| Error::LengthMismatch {
         field: Field::Samples,
         expected: (src.len() as u64).saturating_add(1),
         actual: src.len() as u64,
-    })?;
-    super::quantize(isa, pairs, dst, k, |[re, im]| f(re, im));
-    Ok(())
+    })
 }
 
 /// The correctly rounded square root (IEEE 754 `squareRoot`).
@@ -295,30 +286,32 @@ fn sqrt(x: f64) -> f64 {
 pub(in crate::quant) trait ComplexComponent:
     Copy + FromBytes + IntoBytes + Immutable + KnownLayout
 {
-    fn real(self) -> f32;
     fn magnitude(re: Self, im: Self) -> f32;
+    /// Quantizes the real parts of `pairs` (converted in the loop where the
+    /// kernel family can; see [`super::Convert`]).
+    fn quantize_real<D: LevelImpl>(isa: Isa, pairs: &[[Self; 2]], dst: &mut [D], k: Kernel);
 }
 
 impl ComplexComponent for f32 {
-    #[inline(always)]
-    fn real(self) -> f32 {
-        self
-    }
     #[inline(always)]
     fn magnitude(re: f32, im: f32) -> f32 {
         let (re, im) = (f64::from(re), f64::from(im));
         sqrt(re * re + im * im) as f32
     }
+    #[inline(always)]
+    fn quantize_real<D: LevelImpl>(isa: Isa, pairs: &[[f32; 2]], dst: &mut [D], k: Kernel) {
+        super::quantize_converted(isa, pairs, dst, k);
+    }
 }
 
 impl ComplexComponent for f64 {
     #[inline(always)]
-    fn real(self) -> f32 {
-        self as f32
-    }
-    #[inline(always)]
     fn magnitude(re: f64, im: f64) -> f32 {
         libm::hypot(re, im) as f32
+    }
+    #[inline(always)]
+    fn quantize_real<D: LevelImpl>(isa: Isa, pairs: &[[f64; 2]], dst: &mut [D], k: Kernel) {
+        super::quantize_converted(isa, pairs, dst, k);
     }
 }
 
@@ -330,10 +323,14 @@ pub(in crate::quant) fn run_complex_with<C: ComplexComponent, D: LevelImpl>(
     dst: &mut [D],
     k: Kernel,
 ) -> Result<(), Error> {
+    let pairs = pairs_of(src)?;
     match part {
-        ComplexPart::Real => run_pairs(isa, src, dst, k, |re, _| re.real()),
-        ComplexPart::Magnitude => run_pairs(isa, src, dst, k, C::magnitude),
+        ComplexPart::Real => C::quantize_real(isa, pairs, dst, k),
+        ComplexPart::Magnitude => {
+            super::quantize(isa, pairs, dst, k, |[re, im]| C::magnitude(re, im));
+        }
     }
+    Ok(())
 }
 
 /// The portable dequantization: a plain element loop, which the compiler

@@ -12,14 +12,14 @@
 
 use safe_arch::{
     add_m128d, bitandnot_m128, bitxor_m128i, cmp_eq_mask_m128, convert_to_m128_from_m128d,
-    convert_to_m128d_from_lower2_i32_m128i, load_unaligned_m128, load_unaligned_m128d, m128, m128i,
-    max_m128, min_m128, move_low_high_m128, mul_m128, mul_m128d, pack_i16_to_u8_m128i,
+    convert_to_m128d_from_lower2_i32_m128i, load_unaligned_m128, load_unaligned_m128d, m128, m128d,
+    m128i, max_m128, min_m128, move_low_high_m128, mul_m128, mul_m128d, pack_i16_to_u8_m128i,
     pack_i32_to_i16_m128i, set_splat_i16_m128i, set_splat_i32_m128i, set_splat_m128,
-    set_splat_m128d, sub_i32_m128i, sub_m128, truncate_m128_to_m128i, unpack_high_i16_m128i,
-    unpack_low_i16_m128i, zeroed_m128, zeroed_m128i,
+    set_splat_m128d, shuffle_abi_f32_all_m128, sub_i32_m128i, sub_m128, truncate_m128_to_m128i,
+    unpack_high_i16_m128i, unpack_low_i16_m128i, unpack_low_m128d, zeroed_m128, zeroed_m128i,
 };
 
-use super::{prefetch_block, Kernel, Out, STAGE, STAGE_BLOCKS};
+use super::{prefetch_block, Convert, Kernel, Out, STAGE, STAGE_BLOCKS};
 
 /// The kernel constants, splatted.
 #[derive(Clone, Copy)]
@@ -61,10 +61,10 @@ pub(super) fn run_f32(src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
     body(src, out, k, mode);
 }
 
-/// [`run_f32`] for f64 samples, rounded to f32 in the loop (no staging).
+/// [`run_f32`] for samples converted to f32 in the loop (no staging).
 #[inline(always)]
-pub(super) fn run_f64(src: &[f64], out: &mut [u8], k: Kernel, mode: Out) {
-    blocks(src, out, k, mode, quads_f64, |x| x as f32);
+pub(super) fn run_converted<S: Convert>(src: &[S], out: &mut [u8], k: Kernel, mode: Out) {
+    blocks(src, out, k, mode, S::quads, S::to_f32);
 }
 
 #[inline(always)]
@@ -171,16 +171,19 @@ fn quads(sb: &[f32]) -> [m128; 4] {
     [load4(a), load4(b), load4(c), load4(d)]
 }
 
+/// Two f64 (`s.len() == 2`) as a vector: one `movupd`.
+#[inline(always)]
+fn load2(s: &[f64]) -> m128d {
+    <&[f64; 2]>::try_from(s)
+        .map(load_unaligned_m128d)
+        .unwrap_or_default()
+}
+
 /// 16 f64 samples (`sb.len() == 16`) rounded to f32 (`cvtpd2ps`, round to
 /// nearest like `as f32`), as four vectors.
 #[inline(always)]
-fn quads_f64(sb: &[f64]) -> [m128; 4] {
-    let two = |s: &[f64]| {
-        let v = <&[f64; 2]>::try_from(s)
-            .map(load_unaligned_m128d)
-            .unwrap_or_default();
-        convert_to_m128_from_m128d(v)
-    };
+pub(super) fn quads_f64(sb: &[f64]) -> [m128; 4] {
+    let two = |s: &[f64]| convert_to_m128_from_m128d(load2(s));
     let four = |s: &[f64]| {
         let (a, b) = s.split_at(2);
         move_low_high_m128(two(a), two(b))
@@ -188,6 +191,41 @@ fn quads_f64(sb: &[f64]) -> [m128; 4] {
     let (l, r) = sb.split_at(8);
     let (a, b) = l.split_at(4);
     let (c, d) = r.split_at(4);
+    [four(a), four(b), four(c), four(d)]
+}
+
+/// The real parts of 16 complex64 samples (`sb.len() == 16`, 32 floats) as
+/// four vectors: `shufps` keeps lanes 0 and 2 of each of two loads.
+#[inline(always)]
+pub(super) fn quads_c32(sb: &[[f32; 2]]) -> [m128; 4] {
+    let flat = sb.as_flattened();
+    let four = |s: &[f32]| {
+        let (a, b) = s.split_at(4);
+        shuffle_abi_f32_all_m128::<0b10_00_10_00>(load4(a), load4(b))
+    };
+    let (l, r) = flat.split_at(16);
+    let (a, b) = l.split_at(8);
+    let (c, d) = r.split_at(8);
+    [four(a), four(b), four(c), four(d)]
+}
+
+/// The real parts of 16 complex128 samples (`sb.len() == 16`, 32 f64) rounded
+/// to f32, as four vectors: `unpcklpd` joins the real parts of two samples,
+/// `cvtpd2ps` rounds them.
+#[inline(always)]
+pub(super) fn quads_c64(sb: &[[f64; 2]]) -> [m128; 4] {
+    let flat = sb.as_flattened();
+    let two = |s: &[f64]| {
+        let (a, b) = s.split_at(2);
+        convert_to_m128_from_m128d(unpack_low_m128d(load2(a), load2(b)))
+    };
+    let four = |s: &[f64]| {
+        let (a, b) = s.split_at(4);
+        move_low_high_m128(two(a), two(b))
+    };
+    let (l, r) = flat.split_at(16);
+    let (a, b) = l.split_at(8);
+    let (c, d) = r.split_at(8);
     [four(a), four(b), four(c), four(d)]
 }
 
