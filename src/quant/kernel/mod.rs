@@ -154,12 +154,12 @@ const AHEAD: usize = 4096;
 #[inline(always)]
 pub(super) fn prefetch_block<T>(s: &[T], j: usize, n: usize) {
     let size = core::mem::size_of::<T>().clamp(1, 64);
-    let (ahead, line) = (AHEAD / size, 64 / size);
+    let (ahead, line) = (AHEAD.div_euclid(size), 64usize.div_euclid(size));
     let start = j.saturating_mul(n).saturating_add(ahead);
     // A fixed number of lines per block (1 or 2 for every caller), so that
     // the loop unrolls into that many `prefetcht0`.
-    for l in 0..(n * size).div_ceil(64) {
-        if let Some(x) = s.get(start.saturating_add(l * line)) {
+    for l in 0..n.saturating_mul(size).div_ceil(64) {
+        if let Some(x) = s.get(start.saturating_add(l.saturating_mul(line))) {
             safe_arch::prefetch_t0(x);
         }
     }
