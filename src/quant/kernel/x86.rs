@@ -162,13 +162,20 @@ fn load4(s: &[f32]) -> m128 {
         .unwrap_or_default()
 }
 
+/// `f` of each quarter of `s` (`s.len()` a multiple of 4): the four vectors
+/// of one 16-sample block.
+#[inline(always)]
+fn quarters<T>(s: &[T], f: impl Fn(&[T]) -> m128) -> [m128; 4] {
+    let (l, r) = s.split_at(s.len() / 2);
+    let (a, b) = l.split_at(l.len() / 2);
+    let (c, d) = r.split_at(r.len() / 2);
+    [f(a), f(b), f(c), f(d)]
+}
+
 /// A block of 16 samples as four vectors.
 #[inline(always)]
 fn quads(sb: &[f32]) -> [m128; 4] {
-    let (l, r) = sb.split_at(8);
-    let (a, b) = l.split_at(4);
-    let (c, d) = r.split_at(4);
-    [load4(a), load4(b), load4(c), load4(d)]
+    quarters(sb, load4)
 }
 
 /// Two f64 (`s.len() == 2`) as a vector: one `movupd`.
@@ -184,29 +191,20 @@ fn load2(s: &[f64]) -> m128d {
 #[inline(always)]
 pub(super) fn quads_f64(sb: &[f64]) -> [m128; 4] {
     let two = |s: &[f64]| convert_to_m128_from_m128d(load2(s));
-    let four = |s: &[f64]| {
+    quarters(sb, |s| {
         let (a, b) = s.split_at(2);
         move_low_high_m128(two(a), two(b))
-    };
-    let (l, r) = sb.split_at(8);
-    let (a, b) = l.split_at(4);
-    let (c, d) = r.split_at(4);
-    [four(a), four(b), four(c), four(d)]
+    })
 }
 
 /// The real parts of 16 complex64 samples (`sb.len() == 16`, 32 floats) as
 /// four vectors: `shufps` keeps lanes 0 and 2 of each of two loads.
 #[inline(always)]
 pub(super) fn quads_c32(sb: &[[f32; 2]]) -> [m128; 4] {
-    let flat = sb.as_flattened();
-    let four = |s: &[f32]| {
+    quarters(sb.as_flattened(), |s| {
         let (a, b) = s.split_at(4);
         shuffle_abi_f32_all_m128::<0b10_00_10_00>(load4(a), load4(b))
-    };
-    let (l, r) = flat.split_at(16);
-    let (a, b) = l.split_at(8);
-    let (c, d) = r.split_at(8);
-    [four(a), four(b), four(c), four(d)]
+    })
 }
 
 /// The real parts of 16 complex128 samples (`sb.len() == 16`, 32 f64) rounded
@@ -219,14 +217,10 @@ pub(super) fn quads_c64(sb: &[[f64; 2]]) -> [m128; 4] {
         let (a, b) = s.split_at(2);
         convert_to_m128_from_m128d(unpack_low_m128d(load2(a), load2(b)))
     };
-    let four = |s: &[f64]| {
+    quarters(flat, |s| {
         let (a, b) = s.split_at(4);
         move_low_high_m128(two(a), two(b))
-    };
-    let (l, r) = flat.split_at(16);
-    let (a, b) = l.split_at(8);
-    let (c, d) = r.split_at(8);
-    [four(a), four(b), four(c), four(d)]
+    })
 }
 
 /// Stores a vector's bytes into a chunk of exactly 16 bytes.
