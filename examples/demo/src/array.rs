@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
@@ -26,6 +25,7 @@ use crate::live::{
     MAX_ELEMENTS,
 };
 use crate::mode::Wire;
+use crate::server::linger;
 
 /// A posted array as shown: kept, so that `/set_mode` can re-encode it.
 pub(crate) struct Fixed {
@@ -238,27 +238,6 @@ fn query_f64(q: &HashMap<String, String>, key: &str) -> Result<Option<f64>, Stri
     }
 }
 
-/// Reads and drops what a refused body still sends (at most [`MAX_BODY`]
-/// more bytes, for at most 5 s) while the 413 goes out, so that a client
-/// still uploading reads the answer instead of a reset (nginx's lingering
-/// close). Nothing is kept.
-fn linger(body: Body) {
-    tokio::spawn(async move {
-        let mut body = body;
-        let mut left = MAX_BODY;
-        let drain = async {
-            while let Some(Ok(frame)) = body.frame().await {
-                let n = frame.data_ref().map_or(0, Bytes::len);
-                left = left.saturating_sub(n);
-                if left == 0 {
-                    break;
-                }
-            }
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
-    });
-}
-
 fn too_large() -> Response {
     (
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -361,6 +340,7 @@ pub(crate) async fn set_array(
         "application/x-npy",
     ];
     let Some(kind) = content_type(&headers, &TYPES, false) else {
+        linger(body);
         return unsupported(&TYPES);
     };
     let announced = headers

@@ -316,9 +316,10 @@ pub(crate) fn unsupported(allowed: &[&str]) -> Response {
         .into_response()
 }
 
-async fn resume(State(live): State<Arc<Live>>, headers: HeaderMap) -> Response {
-    // No body is read: none, or JSON (never a form or text/plain, which
-    // another site's page could send without asking).
+async fn resume(State(live): State<Arc<Live>>, headers: HeaderMap, body: Body) -> Response {
+    // No body is used (and any is drained): none, or JSON (never a form or
+    // text/plain, which another site's page could send without asking).
+    crate::server::linger(body);
     if content_type(&headers, &["application/json"], true).is_none() {
         return unsupported(&["application/json"]);
     }

@@ -34,6 +34,7 @@ use http_body_util::BodyExt as _;
 use serde_json::Value;
 
 use crate::live::{bad_request, content_type, json, lock, unsupported, Live, Mode};
+use crate::server::linger;
 
 /// The largest `/set_mode` body.
 pub const MAX_MODE_BODY: usize = 1024;
@@ -217,7 +218,9 @@ pub(crate) fn parse_mode(body: &[u8]) -> Result<Wire, String> {
     })
 }
 
-/// Reads at most [`MAX_MODE_BODY`] bytes within [`MODE_BODY_TIMEOUT`].
+/// Reads at most [`MAX_MODE_BODY`] bytes within [`MODE_BODY_TIMEOUT`]; the
+/// rest of a body found too large is drained ([`linger`]) while the 413
+/// goes out.
 async fn read_small(body: Body) -> Result<Vec<u8>, Response> {
     let mut body = body;
     let mut buf = Vec::new();
@@ -229,17 +232,21 @@ async fn read_small(body: Body) -> Result<Vec<u8>, Response> {
             let Ok(chunk) = frame.into_data() else {
                 continue;
             };
-            if buf.len() + chunk.len() > MAX_MODE_BODY {
-                return Err(too_large());
+            if buf.len().saturating_add(chunk.len()) > MAX_MODE_BODY {
+                return Ok(false);
             }
             buf.extend_from_slice(&chunk);
         }
-        Ok(())
+        Ok(true)
     };
     match tokio::time::timeout(MODE_BODY_TIMEOUT, read).await {
         Err(_) => Err((StatusCode::REQUEST_TIMEOUT, "the body took too long\n").into_response()),
         Ok(Err(resp)) => Err(resp),
-        Ok(Ok(())) => Ok(buf),
+        Ok(Ok(false)) => {
+            linger(body);
+            Err(too_large())
+        }
+        Ok(Ok(true)) => Ok(buf),
     }
 }
 
@@ -259,6 +266,7 @@ pub(crate) async fn set_mode(
     body: Body,
 ) -> Response {
     if content_type(&headers, &["application/json"], false).is_none() {
+        linger(body);
         return unsupported(&["application/json"]);
     }
     let announced = headers
@@ -266,6 +274,7 @@ pub(crate) async fn set_mode(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > MAX_MODE_BODY as u64) {
+        linger(body);
         return too_large();
     }
     let body = match read_small(body).await {

@@ -13,7 +13,11 @@
 //!   (`live::MAX_SOCKETS`);
 //! - the **Host** check (DNS rebinding: only the configured names are
 //!   served) and the **Origin** check on POSTs and the WebSocket upgrade
-//!   (another site's page cannot drive the demo): see [`Guard`].
+//!   (another site's page cannot drive the demo): see [`Guard`];
+//! - a **lingering close** for refused uploads ([`linger`]): the rest of a
+//!   body that is answered before it is read (413, 415, 403, 421) is read
+//!   and dropped, for at most [`LINGER_TIME`], so that a client still
+//!   uploading gets the answer instead of a broken pipe.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -33,6 +37,26 @@ use tower::ServiceExt;
 /// How long a client may take by default to send a request's headers (or,
 /// on a keep-alive connection, to start the next request).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long [`linger`] goes on reading a refused body.
+pub const LINGER_TIME: Duration = Duration::from_secs(5);
+
+/// Reads and drops what is left of a request body that was answered
+/// without being read, for at most [`LINGER_TIME`], while the answer goes
+/// out. Closing a connection with a client still writing makes the
+/// client's next write fail (a broken pipe, or a reset), and many HTTP
+/// clients (Node's `fetch`, for one) then report that failure instead of
+/// the answer they were sent; nginx reads on for the same reason
+/// (`lingering_close`). The bound is time, not bytes: dropping bytes costs
+/// nothing but the read, and the connection still counts against the cap.
+pub fn linger(body: Body) {
+    use http_body_util::BodyExt as _;
+    tokio::spawn(async move {
+        let mut body = body;
+        let drain = async { while let Some(Ok(_)) = body.frame().await {} };
+        let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+    });
+}
 
 /// Descriptors kept free for files, the WebSocket connections and the rest.
 const SPARE_FDS: u64 = 64;
@@ -307,6 +331,7 @@ impl Guard {
 /// Middleware: [`Guard`]'s checks on every request.
 pub async fn guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     if let Some((status, why)) = g.refuse(req.method(), req.uri().path(), req.headers()) {
+        linger(req.into_body());
         return (
             status,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

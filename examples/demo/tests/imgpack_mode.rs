@@ -50,7 +50,8 @@ impl Server {
         Server { child, addr, dir }
     }
 
-    /// One request on its own connection: `(status, body)`.
+    /// One request on its own connection: `(status, body)`. The server may
+    /// answer (and close) before the whole body is written.
     fn request(
         &self,
         method: &str,
@@ -58,16 +59,29 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
+        let (_written, status, body) = self.upload(method, path, headers, body);
+        (status, body)
+    }
+
+    /// [`Server::request`], and whether the whole body could be written
+    /// (the server had not closed the connection under it) before the
+    /// answer is read.
+    fn upload(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (std::io::Result<()>, u16, String) {
         let mut s = TcpStream::connect(&self.addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(20))).ok();
         let mut req = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
             self.addr
         );
-        if !headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        {
+        if !headers.iter().any(|(k, _)| {
+            k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding")
+        }) {
             req.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         for (k, v) in headers {
@@ -75,7 +89,7 @@ impl Server {
         }
         req.push_str("\r\n");
         s.write_all(req.as_bytes()).expect("write");
-        s.write_all(body).ok(); // the server may answer (and close) first
+        let written = s.write_all(body);
         let mut out = Vec::new();
         let _ = s.read_to_end(&mut out);
         let text = String::from_utf8_lossy(&out).into_owned();
@@ -87,7 +101,7 @@ impl Server {
             .split_once("\r\n\r\n")
             .map_or("", |(_, b)| b)
             .to_owned();
-        (status, body)
+        (written, status, body)
     }
 
     fn post_json(&self, path: &str, body: &str) -> (u16, String) {
@@ -572,4 +586,61 @@ async fn set_array_takes_imgpacks_data_body() {
     let (status, text) = server.post_json("/set_array?dtype=uint8", "[[1]]");
     assert_eq!(status, 400);
     assert!(text.contains("POST /set_mode sets its dtype"), "{text}");
+}
+
+/// A refused upload is still read (and dropped) to its end, so that a
+/// client that writes its whole body before it reads gets the 413, not a
+/// reset that can discard the answer (nginx's lingering close): by the
+/// announced length, by what arrives (chunked), on `/set_mode`, and when
+/// the type or the origin is refused before any of the body is read.
+#[test]
+fn a_refused_upload_is_read_to_its_end_so_the_413_arrives() {
+    let server = Server::start("linger");
+    let big = vec![b' '; 40 * 1024 * 1024];
+    let json = [("Content-Type", "application/json")];
+    let (written, status, text) = server.upload("POST", "/set_array", &json, &big);
+    written.expect("the whole body is read");
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("the limit is 32 MiB"), "{text}");
+    // The same bytes as chunks of 1 MiB: refused once 32 MiB have arrived.
+    let mut chunked = Vec::new();
+    for piece in big.chunks(1024 * 1024) {
+        chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        chunked.extend_from_slice(piece);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let streamed = [
+        ("Content-Type", "application/json"),
+        ("Transfer-Encoding", "chunked"),
+    ];
+    let (written, status, text) = server.upload("POST", "/set_array", &streamed, &chunked);
+    written.expect("the whole chunked body is read");
+    assert_eq!(status, 413, "{text}");
+    let (written, status, text) =
+        server.upload("POST", "/set_mode", &json, &big[..4 * 1024 * 1024]);
+    written.expect("the whole /set_mode body is read");
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("1024 bytes"), "{text}");
+    // Refused before any of the body is read: by its type, by its origin.
+    for (headers, want) in [
+        (vec![("Content-Type", "text/plain")], 415),
+        (
+            vec![
+                ("Content-Type", "application/json"),
+                ("Origin", "http://evil.example"),
+            ],
+            403,
+        ),
+    ] {
+        let (written, status, text) = server.upload("POST", "/set_array", &headers, &big);
+        written.unwrap_or_else(|e| panic!("{headers:?}: the body is read ({e})"));
+        assert_eq!(status, want, "{text}");
+    }
+    let (written, status, _) =
+        server.upload("POST", "/animate", &[("Content-Type", "text/plain")], &big);
+    written.expect("the /animate body is read");
+    assert_eq!(status, 415);
+    // The server is still there.
+    assert_eq!(server.state()["format"], "vcbn");
 }
