@@ -126,10 +126,11 @@ impl Out {
     }
 }
 
-/// Samples per staging buffer: complex input (and f64 input in the AVX
-/// kernels; SSE2 rounds f64 in its loop) is converted to f32 into a stack
-/// buffer of this many samples (1 KiB), which the f32 kernel then quantizes
-/// while it is in L1.
+/// Samples per staging buffer: f64 and complex input in the AVX kernels,
+/// and complex magnitudes on every x86 family, are converted to f32 into a
+/// stack buffer of this many samples (1 KiB), which the f32 kernel then
+/// quantizes while it is in L1. (SSE2 converts f64 and complex real parts
+/// in its loop: [`quantize_converted`].)
 #[cfg(target_arch = "x86_64")]
 pub(super) const STAGE: usize = 256;
 
