@@ -18,6 +18,8 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
 
 [ -x "$chromium_bin" ] || { echo "browser: $chromium_bin not found (run .ci/install.sh)" >&2; exit 1; }
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+[ "$node_major" -ge 20 ] || { echo "browser: Node >= 20 is needed, found $(node --version 2>/dev/null || echo none)" >&2; exit 1; }
 echo "== $("$chromium_bin" --version 2>/dev/null || echo chromium), node $(node --version)"
 
 echo "== npm ci (tests/browser)"

@@ -5,7 +5,8 @@
 set -euo pipefail
 pkgs=(rustc-web cargo-web rust-web-src lld-19 llvm-19 qemu-system-arm qemu-system-misc chromium curl)
 # Node.js (>= 20) and npm for the browser tests come with the machine; if
-# they are missing, Debian's are the fallback.
+# they are missing, Debian's are the fallback (Debian 12's Node is 18, too
+# old for .ci/browser.sh, which says so; Debian 13's is 20).
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()

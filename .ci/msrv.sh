@@ -20,12 +20,14 @@
 #
 #   (none)                                  the no_std core
 #   defmt,embedded-io,embedded-io-async     every no_std integration
-#   std,defmt,embedded-io,embedded-io-async every feature but cli
+#   std,defmt,embedded-io,embedded-io-async,unstable-json
+#                                           every feature but cli and avx512
 #   alloc, and alloc with the sets above    when Cargo.toml declares `alloc`
 #
 # Not checked: the `cli` feature and the tests, examples and benchmarks. They
 # need crates (clap, tempfile, axum, criterion, ...) whose current versions
 # may ask for a newer Rust than 1.85; the MSRV promise is for the library.
+# Nor `avx512`, which needs Rust 1.89 (its AVX-512 intrinsics) by design.
 #
 # Works as root or as a user with sudo, on a fresh Debian 12 machine; needs
 # network access to the Debian archive and to crates.io (or a filled cargo
@@ -116,9 +118,9 @@ case "$rustc_version" in
   *) echo "the unpacked rustc is not $MSRV" >&2; exit 1 ;;
 esac
 
-sets=("" "defmt,embedded-io,embedded-io-async" "std,defmt,embedded-io,embedded-io-async")
+sets=("" "defmt,embedded-io,embedded-io-async" "std,defmt,embedded-io,embedded-io-async,unstable-json")
 if grep -Eq '^[[:space:]]*alloc[[:space:]]*=' Cargo.toml; then
-  sets+=("alloc" "alloc,defmt,embedded-io,embedded-io-async" "alloc,std,defmt,embedded-io,embedded-io-async")
+  sets+=("alloc" "alloc,defmt,embedded-io,embedded-io-async" "alloc,std,defmt,embedded-io,embedded-io-async,unstable-json")
 fi
 
 checked=()

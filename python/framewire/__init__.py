@@ -38,7 +38,8 @@ from ._framewire import (
     vcbn_bytes,
 )
 
-#: docs/FORMATS.md §2.6 calls it ``sac_bytes``; the SAC document ``build_sac``.
+#: ``build_sac`` is the name that servers written against SAC's original
+#: Python code call; docs/FORMATS.md §2.6 writes the same encoder as ``sac_bytes``.
 sac_bytes = build_sac
 
 __version__ = "0.2.0"

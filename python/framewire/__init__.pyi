@@ -64,7 +64,7 @@ def encode_vcbn(
     """
 
 def build_sac(a: npt.ArrayLike, b: npt.ArrayLike, width: int = 0, height: int = 0) -> bytes:
-    """A SAC v1 file of two int16 arrays (flattened, C order): the reference ``build_sac``.
+    """A SAC v1 file of two int16 arrays (flattened, C order), as docs/FORMATS.md §2.6's ``sac_bytes``.
 
     Arrays are read as ``np.asarray(x, dtype=np.int16)``. When ``width`` and
     ``height`` are both non-zero, both arrays must have ``width * height``

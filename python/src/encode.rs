@@ -646,7 +646,8 @@ fn dimension(py: Python<'_>, v: &Bound<'_, PyAny>, field: Field) -> PyResult<u64
     Ok(n as u64)
 }
 
-/// A SAC v1 file: the reference `build_sac` (docs/FORMATS.md §2.6's `sac_bytes`).
+/// A SAC v1 file, as docs/FORMATS.md §2.6's reference `sac_bytes` writes it
+/// (`build_sac` is the name SAC's original Python code gives it).
 #[pyfunction]
 #[pyo3(signature = (a, b, width = None, height = None))]
 pub fn build_sac<'py>(

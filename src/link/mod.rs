@@ -34,8 +34,9 @@
 //!
 //! # Sending
 //!
-//! [`Encoder`] is the sans-I/O core: it holds one COBS block (255 bytes) and
-//! the running CRC, never the frame. [`blocking::LinkWriter`] (feature
+//! [`Encoder`] is the sans-I/O core: it holds a 384-byte buffer (the open
+//! COBS block and the closed ones not yet handed out) and the running CRC,
+//! never the frame. [`blocking::LinkWriter`] (feature
 //! `embedded-io`) and [`asynch::LinkWriter`] (feature `embedded-io-async`)
 //! wrap a writer; each is itself a `Write`, so the streaming writers of
 //! [`crate::io`] compose with it, and `end_frame` closes the frame. [`encode`]

@@ -9,7 +9,7 @@
 //! framewire encode imgpack --input IN.npy [--dtype packed|uint8|uint16|uint32|float16|float32|float64]
 //!     [--bits N] [--endianness LE|BE] [--vmin X] [--vmax Y] --out FILE
 //! framewire frames FILE [--resync | --link] [--chunk-size N]
-//! framewire publish DIR
+//! framewire publish DIR [--content-addressed]
 //! ```
 //!
 //! All encoding and decoding goes through the `framewire` library; this
@@ -18,7 +18,7 @@
 //! Exit status: 0 on success; 1 for a bad file or bad input, with exactly one
 //! line on stderr naming the file and the problem; 2 for a usage error.
 //! On success `encode` and `decode` print one line on stdout naming the
-//! files written, e.g. `wrote o.vcbn (166 bytes; VCBN uint16, shape (2, 3))`
+//! files written, e.g. `wrote o.vcbn (176 bytes; VCBN uint16, shape (2, 3))`
 //! or `wrote out/a.npy, out/b.npy (SAC width 3, height 2, 6 + 6 int16
 //! values)`; `publish` prints a one-line summary.
 //! Outputs are written to temporary files next to their destination and

@@ -12,7 +12,8 @@
 //!   feature detection (which checks that the OS saves the wide registers).
 //!
 //! Every kernel computes the same bits as the scalar formula of
-//! `docs/FORMATS.md` §4 (`tests/kernels.rs` checks each one the machine has).
+//! `docs/FORMATS.md` §4 (`tests/kernels_isa.rs` checks each one the machine
+//! has; `tests/kernels.rs` the dispatched public functions).
 
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 mod avx;
