@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The "main job" of framewire for now: a full round trip through the CLI.
+# A full round trip through the CLI (a CI stage; the main job is the demo
+# server, README.md):
 #
 #   synthetic .npy inputs (examples/make_npy.rs)
 #     -> framewire encode vcbn / encode imgpack / encode sac

@@ -73,7 +73,9 @@
 //!
 //! None are on by default.
 //!
-//! - `alloc`: `sac::encode_to_vec` and `vcbn::encode_to_vec`.
+//! - `alloc`: `sac::encode_to_vec`, `vcbn::encode_to_vec` and
+//!   `imgpack::encode_to_vec`; with `embedded-io`, `Vec<u8>` is an
+//!   `embedded_io::Write`.
 //! - `std` (implies `alloc`): `io::StdIo`, to read frames from a
 //!   `std::io::Read`, `f64::sqrt` for the complex magnitude (see
 //!   [`quant`]), and on x86-64 the AVX2 quantization kernels, picked at run
