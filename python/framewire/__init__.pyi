@@ -11,7 +11,9 @@ from ._types import Frame as Frame
 from ._types import SacFile as SacFile
 
 _Buffer = Union[bytes, bytearray, memoryview, np.ndarray]
-_Dtype = Union[Literal["uint8", "uint16"], np.dtype, type]
+# The name, or np.dtype("uint8") / np.dtype("uint16") (equal to their names);
+# the scalar types np.uint8 / np.uint16 are not names and are refused.
+_Dtype = Union[Literal["uint8", "uint16"], np.dtype]
 
 __version__: str
 
@@ -155,6 +157,11 @@ class Decoder:
     give the same items whatever the chunking. In strict mode (the default)
     it stops at the first error; with ``resync=True`` it scans on for the
     next magic. ``finish`` reports a frame cut short at the end.
+
+    A decoder is one stream's state: use it from one thread at a time. A
+    call made while another thread's call on the same decoder is running
+    raises ``RuntimeError`` ("Already borrowed") and leaves the state as the
+    running call leaves it.
     """
 
     def __init__(self, *, resync: bool = False, max_json_len: int = 65536) -> None: ...

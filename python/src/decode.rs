@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMemoryView, PySlice, PyTuple};
 
 use crate::encode::with_bytes;
-use crate::errors::OrRaise;
+use crate::errors::{self, OrRaise};
 use crate::py;
 
 /// A read-only view of `count` elements of `dtype` at `offset` of `buf`.
@@ -47,6 +47,26 @@ fn level_dtype(dtype: Dtype, endianness: Endianness) -> &'static str {
     }
 }
 
+/// `(height, width)` as NumPy dimensions. A header may claim a shape such
+/// as `[2**63, 0]`: no elements, so the core accepts it, but an ndarray's
+/// dimensions are `intp` (`isize`), so it is a `SizeOverflow` here rather
+/// than NumPy's untyped `ValueError` from `reshape`.
+pub fn numpy_shape(py: Python<'_>, height: u64, width: u64) -> PyResult<(isize, isize)> {
+    match (isize::try_from(height), isize::try_from(width)) {
+        (Ok(h), Ok(w)) => Ok((h, w)),
+        _ => {
+            let e = Error::SizeOverflow {
+                field: Field::Shape,
+            };
+            let message = format!(
+                "size overflow: shape [{height}, {width}] has a dimension above {}, the largest a NumPy array can have",
+                isize::MAX
+            );
+            Err(errors::build(py, &e, message, None))
+        }
+    }
+}
+
 /// `(header, blob)`: ImgPack's `unpack_envelope`, with the Rust decoder's checks.
 #[pyfunction]
 pub fn unpack_envelope<'py>(
@@ -63,7 +83,11 @@ pub fn unpack_envelope<'py>(
         ))
     })?;
     let header = py::json_loads(py)?.call1((json,))?;
-    let mv = PyMemoryView::from(buf)?.call_method0("toreadonly")?;
+    // The blob is a byte range whatever `buf`'s item size and shape are
+    // (an `array('H')`, a 2-D ndarray): as bytes, as `with_bytes` read it.
+    let mv = PyMemoryView::from(buf)?
+        .call_method0("toreadonly")?
+        .call_method1("cast", ("B",))?;
     let blob = mv.get_item(PySlice::new(py, start as isize, end as isize, 1))?;
     Ok((header, blob))
 }
@@ -90,6 +114,7 @@ pub fn blob_to_ndarray<'py>(
         })
         .or_raise(py);
     }
+    let shape = numpy_shape(py, h.shape().height(), h.shape().width())?;
     let flat = view(
         py,
         blob,
@@ -103,7 +128,6 @@ pub fn blob_to_ndarray<'py>(
     };
     let kwargs = PyDict::new(py);
     kwargs.set_item("order", order)?;
-    let shape = (h.shape().height(), h.shape().width());
     flat.call_method("reshape", (shape,), Some(&kwargs))
 }
 
@@ -154,10 +178,15 @@ pub fn dequantize<'py>(
             ))
         })?;
     let d = framewire::quant::Dequantizer::new(vmin, vmax, resolution);
+    // The shape of `np.asarray(levels)` (`ascontiguousarray` makes a 0-d
+    // array 1-d; the reference keeps it).
+    let shape = py::asarray(py)?
+        .call1((levels,))?
+        .cast::<PyUntypedArray>()?
+        .shape()
+        .to_vec();
     let arr = py::ascontiguousarray(py)?.call1((levels,))?;
-    let untyped = arr.cast::<PyUntypedArray>()?;
-    let dt = untyped.dtype();
-    let shape = untyped.shape().to_vec();
+    let dt = arr.cast::<PyUntypedArray>()?.dtype();
     let out = PyArrayDyn::<f32>::zeros(py, shape, false);
     {
         let mut w = out.readwrite();

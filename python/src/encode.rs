@@ -42,6 +42,8 @@ enum Kind {
 /// An input array as the core reads it: native byte order, C-contiguous,
 /// f32, f64 or complex (viewed as interleaved floats).
 pub struct Input<'py> {
+    /// The array NumPy's reductions would see (C-contiguous).
+    array: Bound<'py, PyAny>,
     kind: Kind,
     shape: Vec<usize>,
     f32s: Option<PyReadonlyArrayDyn<'py, f32>>,
@@ -68,8 +70,8 @@ impl<'py> Input<'py> {
         if !untyped.is_c_contiguous() {
             arr = py::ascontiguousarray(py)?.call1((&arr,))?;
         }
-        let untyped = arr.cast::<PyUntypedArray>()?;
-        let shape = untyped.shape().to_vec();
+        let shape = arr.cast::<PyUntypedArray>()?.shape().to_vec();
+        let array = arr.clone();
         // Complex arrays as interleaved (re, im) floats: a view, no copy.
         let floats = match kind {
             Kind::C64 => arr.call_method1("view", (py::float32(py)?,))?,
@@ -81,6 +83,7 @@ impl<'py> Input<'py> {
             Kind::F64 | Kind::C128 => (None, Some(floats.cast::<PyArrayDyn<f64>>()?.readonly())),
         };
         Ok(Input {
+            array,
             kind,
             shape,
             f32s,
@@ -522,6 +525,29 @@ fn nan_range(samples: &Samples<'_>) -> Option<(f64, f64)> {
     }
 }
 
+/// `(lo, hi)` with NumPy's sign on a zero extreme: the value of
+/// `float(np.nanmin(array))` is certain, but when both 0.0 and -0.0 occur,
+/// which one `np.nanmin`/`np.nanmax` return depends on their SIMD lanes (the
+/// positions, NumPy's version and the CPU), and the header writes the sign.
+/// So for a zero extreme, NumPy is asked: one more pass, only then.
+pub fn numpy_zero_signs(
+    py: Python<'_>,
+    array: &Bound<'_, PyAny>,
+    (lo, hi): (f64, f64),
+) -> PyResult<(f64, f64)> {
+    let ask = |name: &str, x: f64| -> PyResult<f64> {
+        if x == 0.0 {
+            py.import("numpy")?
+                .getattr(name)?
+                .call1((array,))?
+                .extract()
+        } else {
+            Ok(x)
+        }
+    };
+    Ok((ask("nanmin", lo)?, ask("nanmax", hi)?))
+}
+
 /// framewire's one-call VCBN encoder (the Rust core's canonical header).
 #[pyfunction]
 #[pyo3(signature = (data, vmin = None, vmax = None, dtype = None, *, complex_part = "real"))]
@@ -551,11 +577,19 @@ pub fn encode_vcbn<'py>(
             } else {
                 nan_range(&samples)
             };
-            let (dlo, dhi) = range.ok_or_else(|| {
+            let range = range.ok_or_else(|| {
                 PyValueError::new_err(format!(
                     "{what}, so vmin and vmax have no default; pass them"
                 ))
             })?;
+            // A magnitude is never -0.0; real data and real parts can be.
+            let (dlo, dhi) = match (part, input.kind) {
+                (ComplexPart::Magnitude, Kind::C64 | Kind::C128) => range,
+                (_, Kind::C64 | Kind::C128) => {
+                    numpy_zero_signs(py, &input.array.getattr("real")?, range)?
+                }
+                _ => numpy_zero_signs(py, &input.array, range)?,
+            };
             (lo.unwrap_or(dlo), hi.unwrap_or(dhi))
         }
     };

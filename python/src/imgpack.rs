@@ -5,13 +5,13 @@ use framewire::imgpack::{self, Dtype, Endianness, Input, Order, Params};
 use framewire::{Error, Field, Shape};
 use numpy::prelude::*;
 use numpy::{PyArray1, PyArrayDyn, PyReadonlyArrayDyn, PyUntypedArray};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
-use crate::decode::view;
-use crate::encode::with_bytes;
-use crate::errors::{to_py, OrRaise};
+use crate::decode::{numpy_shape, view};
+use crate::encode::{numpy_zero_signs, with_bytes};
+use crate::errors::{self, to_py, OrRaise};
 use crate::py;
 
 /// The dtype named by `dtype`, compared as imgpack compares it
@@ -56,18 +56,22 @@ fn parse_bits(py: Python<'_>, bits: &Bound<'_, PyAny>, dtype: Dtype) -> PyResult
     let Some(max) = dtype.max_bits() else {
         return Ok(imgpack::DEFAULT_BITS);
     };
-    let b: i64 = bits.extract()?;
-    u32::try_from(b)
-        .ok()
+    // An int too large for i64 is out of range too, not an OverflowError.
+    let b: Option<i64> = match bits.extract() {
+        Ok(b) => Some(b),
+        Err(e) if e.is_instance_of::<PyOverflowError>(py) => None,
+        Err(e) => return Err(e),
+    };
+    b.and_then(|b| u32::try_from(b).ok())
         .filter(|&b| (1..=max).contains(&b))
         .ok_or_else(|| {
-            to_py(
-                py,
-                Error::BitsOutOfRange {
-                    bits: u32::try_from(b).unwrap_or(if b < 0 { 0 } else { u32::MAX }),
-                    max,
-                },
-            )
+            // The core's error and message, with the `bits` given (which
+            // may be negative or beyond u32, where the core's field cannot
+            // hold it).
+            let e = Error::BitsOutOfRange { bits: 0, max };
+            let b = bits.str().map(|s| s.to_string()).unwrap_or_default();
+            let message = format!("bits {b} does not fit the dtype (expected 1 to {max})");
+            errors::build(py, &e, message, None)
         })
 }
 
@@ -134,7 +138,7 @@ fn default_range(
     }
     let (lo, hi) = match native {
         // NaN ignored, infinities counted, (NaN, NaN) when all are NaN.
-        Some(s) => s.input()?.nan_range(),
+        Some(s) => numpy_zero_signs(py, arr, s.input()?.nan_range())?,
         // Integers, bool, float16, big-endian, ...: NumPy's own reductions.
         None => {
             let np = py.import("numpy")?;
@@ -380,6 +384,7 @@ pub fn decode<'py>(
             levels,
         })
     })?;
+    let shape = numpy_shape(py, d.shape.0, d.shape.1)?;
     // imgpack's `json.loads(header_json)`: every key, nulls included.
     let header = py::json_loads(py)?.call1((d.json,))?;
     let flat = match d.levels {
@@ -394,6 +399,6 @@ pub fn decode<'py>(
     };
     let kwargs = PyDict::new(py);
     kwargs.set_item("order", if d.order == Order::F { "F" } else { "C" })?;
-    let arr = flat.call_method("reshape", (d.shape,), Some(&kwargs))?;
+    let arr = flat.call_method("reshape", (shape,), Some(&kwargs))?;
     Ok((header, arr))
 }

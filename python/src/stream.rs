@@ -4,7 +4,7 @@
 use framewire::stream::{self, Event, FrameHeader};
 use framewire::vcbn::{self, Limits};
 use framewire::Format;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -83,6 +83,33 @@ impl Pending {
     }
 }
 
+/// Stack for the thread that builds a decoder: the decoder's size and room
+/// for its copies.
+const BUILD_STACK: usize = 4 * core::mem::size_of::<stream::Decoder<HEADER_BUF>>() + (64 << 10);
+
+/// Builds the core decoder on the heap, on a short-lived thread of its own.
+///
+/// The core decoder is a plain value holding its 64 KiB header buffer (it
+/// must be, to live in a `static` on firmware), and safe Rust has no
+/// guaranteed in-place construction: `Box::new(value)` may build `value` on
+/// the calling thread's stack first. Python threads can have stacks as small
+/// as 32 KiB (`threading.stack_size`), where that overflows and kills the
+/// interpreter; this thread's stack is sized for it. A decoder is made once
+/// per stream, so the thread's cost (tens of microseconds) does not matter.
+fn boxed_decoder(limits: Limits, resync: bool) -> PyResult<Box<stream::Decoder<HEADER_BUF>>> {
+    let build = move || Box::new(stream::Decoder::<HEADER_BUF>::with_limits(limits).resync(resync));
+    let worker = std::thread::Builder::new()
+        .name("framewire-decoder-new".into())
+        .stack_size(BUILD_STACK)
+        .spawn(build)
+        .map_err(|e| {
+            PyRuntimeError::new_err(format!("cannot start a thread to build the decoder: {e}"))
+        })?;
+    worker
+        .join()
+        .map_err(|_| PyRuntimeError::new_err("building the decoder failed"))
+}
+
 /// A push decoder for SAC and VCBN frames back to back (see the stub file).
 #[pyclass(module = "framewire._framewire")]
 pub struct Decoder {
@@ -94,6 +121,7 @@ impl Decoder {
     /// Runs the events of one chunk (or of the end, for `None`).
     fn run(&mut self, py: Python<'_>, chunk: Option<&[u8]>) -> PyResult<Vec<Py<PyAny>>> {
         let mut items = Vec::new();
+        let mut failure: Option<PyErr> = None;
         let mut events = match chunk {
             Some(c) => self.dec.feed(c),
             None => self.dec.finish(),
@@ -110,7 +138,23 @@ impl Decoder {
                 }
                 Ok(Event::End { .. }) => {
                     if let Some(p) = self.pending.take() {
-                        items.push(p.finish(py)?);
+                        let offset = p.offset;
+                        match p.finish(py) {
+                            Ok(frame) => items.push(frame),
+                            // A frame the stream decoder passed but the array
+                            // views refuse (a dimension NumPy cannot hold):
+                            // an error item like the decoder's own, and the
+                            // rest of the chunk still decodes.
+                            Err(e) if e.is_instance(py, py::framewire_error(py)?.cast()?) => {
+                                items.push(restamp(py, &e, offset)?);
+                            }
+                            // Anything else (MemoryError) is raised, but only
+                            // once the chunk is consumed, so the decoder's
+                            // position stays true.
+                            Err(e) => {
+                                failure.get_or_insert(e);
+                            }
+                        }
                     }
                 }
                 Err(se) => {
@@ -120,15 +164,28 @@ impl Decoder {
                 }
             }
         }
-        Ok(items)
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(items),
+        }
     }
+}
+
+/// `e` (a `FramewireError` about one frame) as the stream decoder gives its
+/// errors: same class and code, the frame's stream offset, and the message
+/// prefixed with it.
+fn restamp(py: Python<'_>, e: &PyErr, offset: u64) -> PyResult<Py<PyAny>> {
+    let value = e.value(py);
+    let code = value.getattr("code")?;
+    let message = format!("at stream offset {offset}: {value}");
+    Ok(value.get_type().call1((message, code, offset))?.unbind())
 }
 
 #[pymethods]
 impl Decoder {
     #[new]
     #[pyo3(signature = (*, resync = false, max_json_len = vcbn::DEFAULT_MAX_JSON_LEN))]
-    fn new(resync: bool, max_json_len: u32) -> PyResult<Self> {
+    fn new(py: Python<'_>, resync: bool, max_json_len: u32) -> PyResult<Self> {
         if max_json_len > vcbn::DEFAULT_MAX_JSON_LEN {
             return Err(PyValueError::new_err(format!(
                 "max_json_len is at most {}, got {max_json_len}",
@@ -136,7 +193,7 @@ impl Decoder {
             )));
         }
         let limits = Limits::DEFAULT.with_max_json_len(max_json_len);
-        let dec = Box::new(stream::Decoder::<HEADER_BUF>::with_limits(limits).resync(resync));
+        let dec = py.detach(|| boxed_decoder(limits, resync))?;
         Ok(Decoder { dec, pending: None })
     }
 
