@@ -25,7 +25,7 @@ use crate::live::{
     MAX_ELEMENTS,
 };
 use crate::mode::Wire;
-use crate::server::linger;
+use crate::server::{announces_more_than, linger};
 
 /// A posted array as shown: kept, so that `/set_mode` can re-encode it.
 pub(crate) struct Fixed {
@@ -343,11 +343,7 @@ pub(crate) async fn set_array(
         linger(body);
         return unsupported(&TYPES);
     };
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+    if announces_more_than(&headers, MAX_BODY) {
         linger(body);
         return too_large();
     }

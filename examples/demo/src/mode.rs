@@ -34,7 +34,7 @@ use http_body_util::BodyExt as _;
 use serde_json::Value;
 
 use crate::live::{bad_request, content_type, json, lock, unsupported, Live, Mode};
-use crate::server::linger;
+use crate::server::{announces_more_than, linger};
 
 /// The largest `/set_mode` body.
 pub const MAX_MODE_BODY: usize = 1024;
@@ -269,11 +269,7 @@ pub(crate) async fn set_mode(
         linger(body);
         return unsupported(&["application/json"]);
     }
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > MAX_MODE_BODY as u64) {
+    if announces_more_than(&headers, MAX_MODE_BODY) {
         linger(body);
         return too_large();
     }

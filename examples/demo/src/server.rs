@@ -58,6 +58,16 @@ pub fn linger(body: Body) {
     });
 }
 
+/// Whether the request announces (`Content-Length`) a body longer than
+/// `limit`: such a body is refused before a byte of it is read.
+pub fn announces_more_than(headers: &HeaderMap, limit: usize) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| u64::try_from(limit).is_ok_and(|limit| n > limit))
+}
+
 /// Descriptors kept free for files, the WebSocket connections and the rest.
 const SPARE_FDS: u64 = 64;
 
