@@ -196,6 +196,27 @@ fn link_capture_lists_every_frame_with_its_sequence_number() {
         let out = frames(&path, &["--link", "--chunk-size", chunk]);
         assert_eq!(out.stdout, whole.stdout, "chunk size {chunk}");
     }
+    // From a pipe (whose length reads as 0), the same lines.
+    #[cfg(unix)]
+    {
+        use std::io::Write as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_framewire"))
+            .args(["frames", "/dev/stdin", "--link"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&wire).unwrap();
+        let piped = child.wait_with_output().unwrap();
+        assert_eq!(
+            piped.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&piped.stdout)
+        );
+        assert_eq!(piped.stdout, whole.stdout);
+    }
     // Without --link, a link capture is not a stream of frames.
     assert_eq!(frames(&path, &[]).status.code(), Some(1));
     // --link and --resync do not go together.

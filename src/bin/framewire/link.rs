@@ -21,10 +21,17 @@ use crate::frames::{header_object, Summary, HEADER_BUF};
 use crate::inspect::{string, Object};
 use crate::{bad, shown, Failure};
 
-/// The decoder's buffer for a capture of `file_len` bytes: no frame in it
-/// can be longer than the capture.
-fn buffer_len(file_len: u64) -> usize {
-    usize::try_from(file_len.min(1 << 30)).unwrap_or(1 << 30) + framewire::link::HEADER_TRAILER
+/// The longest link frame `frames --link` reassembles.
+const MAX_FRAME: u64 = 1 << 30;
+
+/// The decoder's buffer for a capture of `file_len` bytes (`None` for a
+/// pipe, a FIFO or a terminal, whose length is unknown): no frame in a file
+/// can be longer than the file, and none longer than [`MAX_FRAME`] is
+/// reassembled. The buffer is zero-allocated, so the pages a pipe's frames
+/// never reach are never touched.
+fn buffer_len(file_len: Option<u64>) -> usize {
+    let len = file_len.map_or(MAX_FRAME, |n| n.min(MAX_FRAME));
+    usize::try_from(len).unwrap_or(usize::MAX >> 1) + framewire::link::HEADER_TRAILER
 }
 
 /// The line of an intact link frame: the frame it carries, or an error if
@@ -82,7 +89,7 @@ fn frame_line(
 pub(crate) fn scan(
     path: &Path,
     mut input: impl Read,
-    file_len: u64,
+    file_len: Option<u64>,
     chunk_size: usize,
     out: &mut impl Write,
 ) -> Result<Summary, Failure> {
@@ -158,10 +165,11 @@ fn damaged_line(d: &framewire::link::Damaged) -> String {
 pub(crate) fn run(path: &Path, chunk_size: usize) -> Result<(), Failure> {
     let file = std::fs::File::open(path)
         .map_err(|e| bad(shown(path), format_args!("cannot read: {e}")))?;
-    let len = file
+    let meta = file
         .metadata()
-        .map_err(|e| bad(shown(path), format_args!("cannot read: {e}")))?
-        .len();
+        .map_err(|e| bad(shown(path), format_args!("cannot read: {e}")))?;
+    // A pipe's or a FIFO's length is 0 whatever comes through it.
+    let len = meta.is_file().then(|| meta.len());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let summary = scan(path, file, len, chunk_size, &mut out)?;
