@@ -359,3 +359,45 @@ fn has_key_tells_each_absent_key() {
         }
     }
 }
+
+#[test]
+fn string_escapes_are_decoded_in_every_value() {
+    // `"uint\u0038"` is `"uint8"`, as in every other string key.
+    let j = r#"{"dtype":"uint\u0038","shape":[1,1],"bits":8}"#;
+    let f = imgpack::decode(msg(j, 1, &[7])).unwrap();
+    assert_eq!(f.header().dtype(), Dtype::U8);
+    assert_eq!(f.data().level(0), Some(7));
+    let j = r#"{"dtype":"fl\u006fat16","shape":[1,1],"endianness":"\u004cE"}"#;
+    assert_eq!(
+        imgpack::decode(msg(j, 2, &[0, 0x3c]))
+            .unwrap()
+            .data()
+            .float(0),
+        Some(1.0)
+    );
+    // An escape that decodes to no dtype is still refused.
+    assert!(matches!(
+        err(r#"{"dtype":"uint\u0039","shape":[1,1],"bits":8}"#, 1, &[7]),
+        Error::InvalidValue {
+            field: Field::Dtype,
+            offset: 13, // 4 + 9: offsets count from the message's first byte
+            ..
+        }
+    ));
+}
+
+#[test]
+fn an_empty_header_is_said_to_be_empty() {
+    for json in ["", " \t\r\n"] {
+        let e = err(json, 1, &[]);
+        assert_eq!(
+            e,
+            Error::JsonSyntax {
+                offset: 4 + json.len() as u64,
+                expected: "'{' (the header is empty)"
+            },
+            "{json:?}"
+        );
+        assert!(e.to_string().contains("the header is empty"), "{e}");
+    }
+}

@@ -107,7 +107,8 @@ impl Header {
     /// 1), `endianness` (`"LE"`, the default, or `"BE"`; `null` only where
     /// byte order does not matter, `packed` and `uint8`), `order` (`"C"`,
     /// the default, or `"F"`), `size` (a number, not checked), `resolution`
-    /// (an integer or `null`, not checked), `vmin`/`vmax` (numbers; 0.0 and
+    /// (a non-negative integer below 2^64 or `null`, not checked against
+    /// `bits`), `vmin`/`vmax` (numbers; 0.0 and
     /// 1.0 by default). Each bad value has its own error.
     pub fn parse_json(json: &[u8], limits: &Limits) -> Result<Header, Error> {
         let mut version = None;
@@ -150,7 +151,8 @@ impl Header {
                     }
                     Key::Dtype => {
                         let (at, s) = expect_str(r, field)?;
-                        let d = s.as_plain().and_then(Dtype::from_name);
+                        // Escapes decoded, as for every other string key.
+                        let d = Dtype::ALL.into_iter().find(|d| s.eq_str(d.name()));
                         dtype = Some(d.ok_or(Error::InvalidValue {
                         field,
                         offset: at as u64,

@@ -27,6 +27,17 @@ pub(crate) fn read_header_object<'a, K: Copy>(
     let text = core::str::from_utf8(json).map_err(|e| Error::HeaderNotUtf8 {
         offset: e.valid_up_to() as u64,
     })?;
+    // Empty or whitespace only: said plainly (the reader would only say it
+    // expected a value).
+    if json
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        return Err(Error::JsonSyntax {
+            offset: json.len() as u64,
+            expected: "'{' (the header is empty)",
+        });
+    }
     let mut r = Reader::new(text, max_depth);
     match r.next().transpose()? {
         Some(Item {
@@ -42,7 +53,7 @@ pub(crate) fn read_header_object<'a, K: Copy>(
         None => {
             return Err(Error::JsonSyntax {
                 offset: r.position() as u64,
-                expected: "'{' (the header is empty)",
+                expected: "'{'",
             })
         }
     }

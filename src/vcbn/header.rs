@@ -136,15 +136,6 @@ impl Header {
     /// returned header has magic `VCBN`, version 1 and `json_len` = the
     /// JSON's length; [`super::decode`] sets them from the envelope.
     pub fn parse_json(json: &[u8], limits: &Limits) -> Result<Header, Error> {
-        if json
-            .iter()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        {
-            return Err(Error::JsonSyntax {
-                offset: json.len() as u64,
-                expected: "'{' (the header is empty)",
-            });
-        }
         let mut dtype = None;
         let mut shape = None;
         let mut endianness = Endianness::Little;

@@ -55,8 +55,6 @@ function intOrNull(r, field) {
   return { at: item.offset, value: n.value };
 }
 
-const hasEscape = (raw) => raw.includes(0x5c);
-
 /**
  * Parses imgpack header JSON bytes (the HEADER_LEN bytes after the length).
  * Offsets in errors are relative to the JSON's first byte. Returns
@@ -82,8 +80,8 @@ function headerOf(json, { maxDepth = DEFAULT_MAX_DEPTH } = {}) {
       }
       case 'dtype': {
         const v = expectToken(r, key, 'String', 'a string');
-        // Compared as written: an escaped name is refused (as in Rust).
-        const s = hasEscape(v.raw) ? null : decodeString(v.raw);
+        // Escapes decoded, as for every other string (docs/FORMATS.md 3.6).
+        const s = decodeString(v.raw);
         if (!IMGPACK_DTYPES.includes(s)) throw E.invalid(key, v.offset, DTYPE_EXPECTED);
         dtype = s;
         break;
