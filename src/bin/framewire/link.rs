@@ -169,7 +169,7 @@ pub(crate) fn run(path: &Path, chunk_size: usize) -> Result<(), Failure> {
         .metadata()
         .map_err(|e| bad(shown(path), format_args!("cannot read: {e}")))?;
     // A pipe's or a FIFO's length is 0 whatever comes through it.
-    let len = meta.is_file().then(|| meta.len());
+    let len = meta.is_file().then_some(meta.len());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let summary = scan(path, file, len, chunk_size, &mut out)?;
