@@ -62,7 +62,10 @@ def encode_vcbn(
     A missing ``vmin``/``vmax`` is the NaN-ignoring minimum/maximum of the
     data (``float(np.nanmin(x))``; for complex input, of the part quantized).
     Non-finite ranges raise ``NonFiniteRange``. For finite ranges the bytes
-    equal ``vcbn_bytes``'s. ``complex_part="magnitude"`` quantizes ``|z|``.
+    equal ``vcbn_bytes``'s. ``complex_part="magnitude"`` quantizes ``|z|``
+    computed in f64 and rounded to f32, which for complex64 input is not
+    always ``np.abs(z)`` (NumPy computes that in f32; docs/FORMATS.md §4.2),
+    and its default range is that of those magnitudes.
     """
 
 def build_sac(a: npt.ArrayLike, b: npt.ArrayLike, width: int = 0, height: int = 0) -> bytes:
@@ -97,7 +100,13 @@ def parse_sac(buf: _Buffer) -> SacFile:
     """``SacFile(a, b, width, height, flags)``: ``a`` and ``b`` are read-only ``<i2`` views of ``buf``."""
 
 def dequantize(levels: npt.ArrayLike, vmin: float, vmax: float, resolution: int) -> np.ndarray:
-    """The value each level stands for: ``f32(vmin + q * ((vmax - vmin) / resolution))`` (docs/FORMATS.md §4.3)."""
+    """The value each level stands for: ``f32(vmin + q * ((vmax - vmin) / resolution))`` (docs/FORMATS.md §4.3).
+
+    Levels of any integer, bool or float dtype (``uint8`` and ``uint16`` go
+    through the Rust core, others through NumPy); the result is ``float32``
+    of their shape. ``ValueError`` for a ``resolution`` outside 1..=2**32-1 or
+    levels of another kind (complex, strings, objects).
+    """
 
 _ImgpackDtype = Literal["packed", "uint8", "uint16", "uint32", "float16", "float32", "float64"]
 
@@ -167,7 +176,10 @@ class Decoder:
     def __init__(self, *, resync: bool = False, max_json_len: int = 65536) -> None: ...
     def feed(self, data: _Buffer) -> List[Union[Frame, FramewireError]]: ...
     def finish(self) -> List[Union[Frame, FramewireError]]: ...
-    def reset(self) -> None: ...
+    def reset(self) -> None:
+        """Forgets any partial frame and the error that stopped the decoder; the
+        next byte fed starts a frame. ``position`` (and so the offsets of what
+        follows) goes on counting."""
     @property
     def position(self) -> int: ...
     @property

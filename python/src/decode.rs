@@ -5,10 +5,11 @@ use framewire::vcbn::{self, Dtype, Endianness, Limits, Order};
 use framewire::{sac, Error, Field};
 use numpy::prelude::*;
 use numpy::{PyArrayDyn, PyUntypedArray};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMemoryView, PySlice, PyTuple};
 
+use crate::args::{big_int, c_aligned};
 use crate::encode::with_bytes;
 use crate::errors::{self, OrRaise};
 use crate::py;
@@ -47,19 +48,32 @@ fn level_dtype(dtype: Dtype, endianness: Endianness) -> &'static str {
     }
 }
 
-/// `(height, width)` as NumPy dimensions. A header may claim a shape such
-/// as `[2**63, 0]`: no elements, so the core accepts it, but an ndarray's
-/// dimensions are `intp` (`isize`), so it is a `SizeOverflow` here rather
-/// than NumPy's untyped `ValueError` from `reshape`.
-pub fn numpy_shape(py: Python<'_>, height: u64, width: u64) -> PyResult<(isize, isize)> {
-    match (isize::try_from(height), isize::try_from(width)) {
-        (Ok(h), Ok(w)) => Ok((h, w)),
+/// `(height, width)` as the dimensions of an ndarray of `item_size`-byte
+/// items. A header may claim a shape such as `[2**63, 0]` or `[0, 2**62]`:
+/// no elements, so the core accepts it, but NumPy refuses an array whose
+/// item size times its non-zero dimensions exceeds `intp` (`isize`), so it
+/// is a `SizeOverflow` here rather than NumPy's untyped `ValueError` from
+/// `reshape`.
+pub fn numpy_shape(
+    py: Python<'_>,
+    height: u64,
+    width: u64,
+    item_size: usize,
+) -> PyResult<(isize, isize)> {
+    // NumPy's rule (`PyArray_NewFromDescr`): zero dimensions skipped.
+    let bytes = [height, width]
+        .into_iter()
+        .filter(|&d| d != 0)
+        .try_fold(item_size as u64, |n, d| n.checked_mul(d))
+        .filter(|&n| isize::try_from(n).is_ok());
+    match (bytes, isize::try_from(height), isize::try_from(width)) {
+        (Some(_), Ok(h), Ok(w)) => Ok((h, w)),
         _ => {
             let e = Error::SizeOverflow {
                 field: Field::Shape,
             };
             let message = format!(
-                "size overflow: shape [{height}, {width}] has a dimension above {}, the largest a NumPy array can have",
+                "size overflow: shape [{height}, {width}] of {item_size}-byte items is above {} bytes, the most a NumPy array can have",
                 isize::MAX
             );
             Err(errors::build(py, &e, message, None))
@@ -114,7 +128,6 @@ pub fn blob_to_ndarray<'py>(
         })
         .or_raise(py);
     }
-    let shape = numpy_shape(py, h.shape().height(), h.shape().width())?;
     let flat = view(
         py,
         blob,
@@ -122,6 +135,8 @@ pub fn blob_to_ndarray<'py>(
         h.elements(),
         0,
     )?;
+    let item_size = flat.cast::<PyUntypedArray>()?.dtype().itemsize();
+    let shape = numpy_shape(py, h.shape().height(), h.shape().width(), item_size)?;
     let order = match h.order() {
         Order::F => "F",
         _ => "C",
@@ -160,65 +175,69 @@ pub fn parse_sac<'py>(py: Python<'py>, buf: &Bound<'py, PyAny>) -> PyResult<Boun
     py::sac_file(py)?.call1((a, b, w, h, flags))
 }
 
-/// The value each level stands for: the reference `dequantize`.
+/// The value each level stands for: the reference `dequantize`,
+/// `(float(vmin) + levels.astype(np.float64) * step).astype(np.float32)`
+/// with `step = (float(vmax) - float(vmin)) / resolution`. `uint8` and
+/// `uint16` levels (either byte order) go through the core; other integer,
+/// bool and float levels through that NumPy expression itself.
 #[pyfunction]
 pub fn dequantize<'py>(
     py: Python<'py>,
     levels: &Bound<'py, PyAny>,
     vmin: f64,
     vmax: f64,
-    resolution: i64,
+    resolution: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let resolution = u32::try_from(resolution)
-        .ok()
-        .filter(|&r| r > 0)
-        .ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "resolution must be from 1 to 4294967295, got {resolution}"
-            ))
-        })?;
+    let (r, text) = big_int(resolution)?;
+    let resolution = u32::try_from(r).ok().filter(|&r| r > 0).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "resolution must be from 1 to 4294967295, got {text}"
+        ))
+    })?;
+    // The reference's `levels.astype`: an ndarray (a masked array's data).
+    let arr = py::asarray(py)?.call1((levels,))?;
+    let (shape, dt) = {
+        let u = arr.cast::<PyUntypedArray>()?;
+        (u.shape().to_vec(), u.dtype())
+    };
+    let native = dt.is_native_byteorder() != Some(false);
+    let arr = match (dt.kind(), dt.itemsize(), native) {
+        (b'u', 1, _) | (b'u', 2, true) => c_aligned(arr)?,
+        (b'u', 2, false) => c_aligned(py::asarray(py)?.call1((&arr, py::uint16(py)?))?)?,
+        (b'b' | b'i' | b'u' | b'f', _, _) => {
+            let step = (vmax - vmin) / f64::from(resolution);
+            let f64s = arr.call_method1("astype", ("float64",))?;
+            return f64s
+                .call_method1("__mul__", (step,))?
+                .call_method1("__radd__", (vmin,))?
+                .call_method1("astype", ("float32",));
+        }
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "levels must be integers, bool or floats, got {}",
+                dt.repr()?
+            )))
+        }
+    };
     let d = framewire::quant::Dequantizer::new(vmin, vmax, resolution);
-    // The shape of `np.asarray(levels)` (`ascontiguousarray` makes a 0-d
-    // array 1-d; the reference keeps it).
-    let shape = py::asarray(py)?
-        .call1((levels,))?
-        .cast::<PyUntypedArray>()?
-        .shape()
-        .to_vec();
-    let arr = py::ascontiguousarray(py)?.call1((levels,))?;
-    let dt = arr.cast::<PyUntypedArray>()?.dtype();
     let out = PyArrayDyn::<f32>::zeros(py, shape, false);
     {
         let mut w = out.readwrite();
         let dst = w
             .as_slice_mut()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let native = dt.is_native_byteorder() != Some(false);
-        match (dt.kind(), dt.itemsize(), native) {
-            (b'u', 1, _) => {
-                let a = arr.cast::<PyArrayDyn<u8>>()?.readonly();
-                let src = a
-                    .as_slice()
-                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
-                py.detach(|| d.run(src, dst)).or_raise(py)?;
-            }
-            (b'u', 2, true) => {
-                let a = arr.cast::<PyArrayDyn<u16>>()?.readonly();
-                let src = a
-                    .as_slice()
-                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
-                py.detach(|| d.run(src, dst)).or_raise(py)?;
-            }
-            (b'u', 2, false) => {
-                let native = py::asarray(py)?.call1((&arr, py::uint16(py)?))?;
-                return dequantize(py, &native, vmin, vmax, i64::from(resolution));
-            }
-            _ => {
-                return Err(PyTypeError::new_err(format!(
-                    "levels must be uint8 or uint16, got {}",
-                    dt.repr()?
-                )))
-            }
+        if dt.itemsize() == 1 {
+            let a = arr.cast::<PyArrayDyn<u8>>()?.readonly();
+            let src = a
+                .as_slice()
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            py.detach(|| d.run(src, dst)).or_raise(py)?;
+        } else {
+            let a = arr.cast::<PyArrayDyn<u16>>()?.readonly();
+            let src = a
+                .as_slice()
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            py.detach(|| d.run(src, dst)).or_raise(py)?;
         }
     }
     Ok(out.into_any())

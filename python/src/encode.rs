@@ -6,12 +6,13 @@ use framewire::vcbn::{self, Dtype, Params};
 use framewire::{sac, Error, Field, Shape};
 use numpy::prelude::*;
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn, PyUntypedArray};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyBufferError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use zerocopy::byteorder::little_endian::U16 as U16Le;
 use zerocopy::FromBytes;
 
+use crate::args::{big_int, c_aligned, Arg};
 use crate::errors::{to_py, OrRaise};
 use crate::py;
 
@@ -66,12 +67,11 @@ impl<'py> Input<'py> {
             kind = Some(Kind::F32);
         }
         let kind = kind.unwrap_or(Kind::F32);
-        let untyped = arr.cast::<PyUntypedArray>()?;
-        if !untyped.is_c_contiguous() {
-            arr = py::ascontiguousarray(py)?.call1((&arr,))?;
-        }
+        let arr = c_aligned(arr)?;
         let shape = arr.cast::<PyUntypedArray>()?.shape().to_vec();
-        let array = arr.clone();
+        // What the reference's `np.asarray` makes of it (a masked array's
+        // data, its mask dropped), for NumPy's reductions.
+        let array = py::asarray(py)?.call1((&arr,))?;
         // Complex arrays as interleaved (re, im) floats: a view, no copy.
         let floats = match kind {
             Kind::C64 => arr.call_method1("view", (py::float32(py)?,))?,
@@ -157,6 +157,28 @@ pub fn parse_dtype(dtype: &Bound<'_, PyAny>) -> PyResult<Dtype> {
         "dtype must be \"uint8\" or \"uint16\", got {}",
         dtype.repr()?
     )))
+}
+
+/// A `dtype` argument: "uint16" when omitted.
+fn dtype_arg(dtype: &Arg<'_>) -> PyResult<Dtype> {
+    match dtype {
+        Arg::Omitted => Ok(Dtype::U16),
+        Arg::Given(d) => parse_dtype(d),
+    }
+}
+
+/// A `magic` argument: `b"VCBN"` when omitted, else `bytes`.
+fn magic_arg<'a>(magic: &'a Arg<'_>) -> PyResult<&'a [u8]> {
+    match magic {
+        Arg::Omitted => Ok(&vcbn::MAGIC),
+        Arg::Given(m) => m.cast::<PyBytes>().map(|b| b.as_bytes()).map_err(|_| {
+            let name = m
+                .get_type()
+                .name()
+                .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+            PyTypeError::new_err(format!("magic must be bytes, got {name}"))
+        }),
+    }
 }
 
 fn parse_part(part: &str) -> PyResult<ComplexPart> {
@@ -362,15 +384,15 @@ fn prefix(py: Python<'_>, magic: &[u8], json_len: usize) -> PyResult<(Vec<u8>, u
 /// Levels of `data` for the range `vmin..vmax`, as the reference `quantize`
 /// of docs/FORMATS.md §4.4 returns them.
 #[pyfunction]
-#[pyo3(signature = (data, vmin, vmax, dtype = None))]
+#[pyo3(signature = (data, vmin, vmax, dtype = Arg::Omitted))]
 pub fn quantize<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     vmin: f64,
     vmax: f64,
-    dtype: Option<&Bound<'py, PyAny>>,
+    dtype: Arg<'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let dtype = dtype.map_or(Ok(Dtype::U16), parse_dtype)?;
+    let dtype = dtype_arg(&dtype)?;
     let input = Input::new(py, data)?;
     let samples = input.samples(ComplexPart::Real)?;
     let q = Quantizer::new(vmin, vmax, dtype.resolution());
@@ -405,15 +427,15 @@ pub fn quantize<'py>(
 
 /// `(blob, header)`: ImgPack's `encode_data`.
 #[pyfunction]
-#[pyo3(signature = (data, vmin, vmax, dtype = None))]
+#[pyo3(signature = (data, vmin, vmax, dtype = Arg::Omitted))]
 pub fn encode_data<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     vmin: f64,
     vmax: f64,
-    dtype: Option<&Bound<'py, PyAny>>,
+    dtype: Arg<'py>,
 ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
-    let dtype = dtype.map_or(Ok(Dtype::U16), parse_dtype)?;
+    let dtype = dtype_arg(&dtype)?;
     let input = Input::new(py, data)?;
     let shape = input.shape2("encode_data")?;
     let samples = input.samples(ComplexPart::Real)?;
@@ -433,7 +455,20 @@ pub fn with_bytes<R>(
     if let Ok(b) = obj.cast::<PyBytes>() {
         return f(b.as_bytes());
     }
-    let arr = py::frombuffer(py)?.call1((obj, "u1"))?;
+    let arr = py::frombuffer(py)?
+        .call1((obj, "u1"))
+        .map_err(|e| {
+            // NumPy says BufferError (a memoryview) or ValueError (an
+            // ndarray) for a buffer whose bytes are not in one run.
+            if e.is_instance_of::<PyBufferError>(py) || e.is_instance_of::<PyValueError>(py) {
+                PyValueError::new_err(format!(
+                    "the buffer is not C-contiguous (its bytes are not in one run; pass bytes(buf)): {}",
+                    e.value(py)
+                ))
+            } else {
+                e
+            }
+        })?;
     let arr = arr.cast::<numpy::PyArray1<u8>>()?.readonly();
     let bytes = arr
         .as_slice()
@@ -443,14 +478,14 @@ pub fn with_bytes<R>(
 
 /// The envelope of `blob` and `header`: ImgPack's `pack_envelope`.
 #[pyfunction]
-#[pyo3(signature = (blob, header, magic = None))]
+#[pyo3(signature = (blob, header, magic = Arg::Omitted))]
 pub fn pack_envelope<'py>(
     py: Python<'py>,
     blob: &Bound<'py, PyAny>,
     header: &Bound<'py, PyAny>,
-    magic: Option<&[u8]>,
+    magic: Arg<'py>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let magic = magic.unwrap_or(&vcbn::MAGIC);
+    let magic = magic_arg(&magic)?;
     let json = dump_header(py, header)?;
     let (pre, pad) = prefix(py, magic, json.len())?;
     with_bytes(py, blob, |blob| {
@@ -470,17 +505,17 @@ pub fn pack_envelope<'py>(
 /// The whole envelope, as `pack_envelope(*encode_data(...), magic)` makes
 /// it, quantized straight into the result.
 #[pyfunction]
-#[pyo3(signature = (data, vmin, vmax, dtype = None, magic = None))]
+#[pyo3(signature = (data, vmin, vmax, dtype = Arg::Omitted, magic = Arg::Omitted))]
 pub fn vcbn_bytes<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     vmin: f64,
     vmax: f64,
-    dtype: Option<&Bound<'py, PyAny>>,
-    magic: Option<&[u8]>,
+    dtype: Arg<'py>,
+    magic: Arg<'py>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let magic = magic.unwrap_or(&vcbn::MAGIC);
-    let dtype = dtype.map_or(Ok(Dtype::U16), parse_dtype)?;
+    let magic = magic_arg(&magic)?;
+    let dtype = dtype_arg(&dtype)?;
     let input = Input::new(py, data)?;
     let shape = input.shape2("vcbn_bytes")?;
     let samples = input.samples(ComplexPart::Real)?;
@@ -550,16 +585,16 @@ pub fn numpy_zero_signs(
 
 /// framewire's one-call VCBN encoder (the Rust core's canonical header).
 #[pyfunction]
-#[pyo3(signature = (data, vmin = None, vmax = None, dtype = None, *, complex_part = "real"))]
+#[pyo3(signature = (data, vmin = None, vmax = None, dtype = Arg::Omitted, *, complex_part = "real"))]
 pub fn encode_vcbn<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     vmin: Option<f64>,
     vmax: Option<f64>,
-    dtype: Option<&Bound<'py, PyAny>>,
+    dtype: Arg<'py>,
     complex_part: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let dtype = dtype.map_or(Ok(Dtype::U16), parse_dtype)?;
+    let dtype = dtype_arg(&dtype)?;
     let part = parse_part(complex_part)?;
     let input = Input::new(py, data)?;
     let shape = input.shape2("encode_vcbn")?;
@@ -647,24 +682,20 @@ fn int16_input<'py>(
     x: &Bound<'py, PyAny>,
     field: Field,
 ) -> PyResult<PyReadonlyArrayDyn<'py, i16>> {
-    let mut arr = py::asarray(py)?.call1((x, py::int16(py)?))?;
-    let untyped = arr.cast::<PyUntypedArray>()?;
-    let len = untyped.len() as u64;
+    let arr = py::asarray(py)?.call1((x, py::int16(py)?))?;
+    let len = arr.cast::<PyUntypedArray>()?.len() as u64;
     if len > u64::from(u32::MAX) {
         return Err(to_py(py, Error::TooManyElements { field, len }));
     }
-    if !untyped.is_c_contiguous() {
-        arr = py::ascontiguousarray(py)?.call1((&arr,))?;
-    }
-    Ok(arr.cast::<PyArrayDyn<i16>>()?.readonly())
+    Ok(c_aligned(arr)?.cast::<PyArrayDyn<i16>>()?.readonly())
 }
 
 /// A width or height as the reference's `struct.pack("<I", ...)` takes it.
 fn dimension(py: Python<'_>, v: &Bound<'_, PyAny>, field: Field) -> PyResult<u64> {
-    let n: i128 = v.extract()?;
+    let (n, text) = big_int(v)?;
     if n < 0 {
         return Err(PyValueError::new_err(format!(
-            "{} must not be negative, got {n}",
+            "{} must not be negative, got {text}",
             field.name()
         )));
     }
@@ -683,18 +714,24 @@ fn dimension(py: Python<'_>, v: &Bound<'_, PyAny>, field: Field) -> PyResult<u64
 /// A SAC v1 file, as docs/FORMATS.md §2.6's reference `sac_bytes` writes it
 /// (`build_sac` is the name SAC's original Python code gives it).
 #[pyfunction]
-#[pyo3(signature = (a, b, width = None, height = None))]
+#[pyo3(signature = (a, b, width = Arg::Omitted, height = Arg::Omitted))]
 pub fn build_sac<'py>(
     py: Python<'py>,
     a: &Bound<'py, PyAny>,
     b: &Bound<'py, PyAny>,
-    width: Option<&Bound<'py, PyAny>>,
-    height: Option<&Bound<'py, PyAny>>,
+    width: Arg<'py>,
+    height: Arg<'py>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let a = int16_input(py, a, Field::LengthA)?;
     let b = int16_input(py, b, Field::LengthB)?;
-    let w = width.map_or(Ok(0), |v| dimension(py, v, Field::Width))?;
-    let h = height.map_or(Ok(0), |v| dimension(py, v, Field::Height))?;
+    let w = match &width {
+        Arg::Omitted => 0,
+        Arg::Given(v) => dimension(py, v, Field::Width)?,
+    };
+    let h = match &height {
+        Arg::Omitted => 0,
+        Arg::Given(v) => dimension(py, v, Field::Height)?,
+    };
     let sa = a
         .as_slice()
         .map_err(|e| PyValueError::new_err(e.to_string()))?;

@@ -5,10 +5,11 @@ use framewire::imgpack::{self, Dtype, Endianness, Input, Order, Params};
 use framewire::{Error, Field, Shape};
 use numpy::prelude::*;
 use numpy::{PyArray1, PyArrayDyn, PyReadonlyArrayDyn, PyUntypedArray};
-use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyString};
 
+use crate::args::{big_int, c_aligned, Arg};
 use crate::decode::{numpy_shape, view};
 use crate::encode::{numpy_zero_signs, with_bytes};
 use crate::errors::{self, to_py, OrRaise};
@@ -56,21 +57,25 @@ fn parse_bits(py: Python<'_>, bits: &Bound<'_, PyAny>, dtype: Dtype) -> PyResult
     let Some(max) = dtype.max_bits() else {
         return Ok(imgpack::DEFAULT_BITS);
     };
-    // An int too large for i64 is out of range too, not an OverflowError.
-    let b: Option<i64> = match bits.extract() {
-        Ok(b) => Some(b),
-        Err(e) if e.is_instance_of::<PyOverflowError>(py) => None,
-        Err(e) => return Err(e),
-    };
-    b.and_then(|b| u32::try_from(b).ok())
+    // A bool is an int to Python, but imgpack writes `"bits": true`,
+    // which no decoder takes as a number.
+    if bits.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "bits must be an int, got {}",
+            bits.repr()?
+        )));
+    }
+    // An int too large for i128 is out of range too, not an OverflowError.
+    let (b, text) = big_int(bits)?;
+    u32::try_from(b)
+        .ok()
         .filter(|&b| (1..=max).contains(&b))
         .ok_or_else(|| {
             // The core's error and message, with the `bits` given (which
             // may be negative or beyond u32, where the core's field cannot
             // hold it).
             let e = Error::BitsOutOfRange { bits: 0, max };
-            let b = bits.str().map(|s| s.to_string()).unwrap_or_default();
-            let message = format!("bits {b} does not fit the dtype (expected 1 to {max})");
+            let message = format!("bits {text} does not fit the dtype (expected 1 to {max})");
             errors::build(py, &e, message, None)
         })
 }
@@ -98,7 +103,8 @@ fn native_float<'py>(arr: &Bound<'py, PyAny>) -> PyResult<Option<Samples<'py>>> 
         return Ok(None);
     };
     let dt = u.dtype();
-    if dt.is_native_byteorder() == Some(false) || !u.is_c_contiguous() {
+    let aligned: bool = arr.getattr("flags")?.getattr("aligned")?.extract()?;
+    if dt.is_native_byteorder() == Some(false) || !u.is_c_contiguous() || !aligned {
         return Ok(None);
     }
     Ok(match (dt.kind(), dt.itemsize()) {
@@ -108,7 +114,8 @@ fn native_float<'py>(arr: &Bound<'py, PyAny>) -> PyResult<Option<Samples<'py>>> 
     })
 }
 
-/// `np.ascontiguousarray(arr, dtype=name)`: NumPy's own conversion.
+/// `np.ascontiguousarray(arr, dtype=name)`: NumPy's own conversion (and
+/// an aligned copy of a result that is not aligned).
 fn converted<'py>(
     py: Python<'py>,
     arr: &Bound<'py, PyAny>,
@@ -116,7 +123,7 @@ fn converted<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("dtype", name)?;
-    py::ascontiguousarray(py)?.call((arr,), Some(&kwargs))
+    c_aligned(py::ascontiguousarray(py)?.call((arr,), Some(&kwargs))?)
 }
 
 /// imgpack's default range: `float(np.nanmin(data))`, `float(np.nanmax(data))`.
@@ -172,7 +179,7 @@ fn copy_elements(src: &[u8], dst: &mut [u8], size: usize, swap: bool) {
 /// data. See framewire/__init__.pyi for every rule.
 #[pyfunction]
 #[pyo3(
-    signature = (data, vmin, vmax, dtype = None, bits = None, *, endianness = None),
+    signature = (data, vmin, vmax, dtype = Arg::Omitted, bits = Arg::Omitted, *, endianness = Arg::Omitted),
     text_signature = "(data, vmin, vmax, dtype='uint16', bits=12, *, endianness='LE')"
 )]
 pub fn encode<'py>(
@@ -180,16 +187,13 @@ pub fn encode<'py>(
     data: &Bound<'py, PyAny>,
     vmin: Option<f64>,
     vmax: Option<f64>,
-    dtype: Option<&Bound<'py, PyAny>>,
-    bits: Option<&Bound<'py, PyAny>>,
-    endianness: Option<&Bound<'py, PyAny>>,
+    dtype: Arg<'py>,
+    bits: Arg<'py>,
+    endianness: Arg<'py>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    // imgpack: `if not isinstance(data, np.ndarray): data = np.asarray(data)`.
-    let arr = if data.cast::<PyUntypedArray>().is_ok() {
-        data.clone()
-    } else {
-        py::asarray(py)?.call1((data,))?
-    };
+    // imgpack's `data = np.asarray(data)` (an ndarray as it is; a masked
+    // array's data, its mask dropped).
+    let arr = py::asarray(py)?.call1((data,))?;
     let untyped = arr.cast::<PyUntypedArray>()?;
     let shape = match untyped.shape() {
         &[h, w] => Shape::new(h as u64, w as u64),
@@ -200,17 +204,20 @@ pub fn encode<'py>(
             )))
         }
     };
-    let dtype = match dtype {
-        Some(d) => parse_dtype(d)?,
-        None => Dtype::U16,
+    // An explicit None is not the default (see `Arg`): for `dtype` and
+    // the n-bit `bits` an error, as in imgpack; for `endianness` imgpack
+    // writes `null` (big-endian), which is refused but for `packed`.
+    let dtype = match &dtype {
+        Arg::Given(d) => parse_dtype(d)?,
+        Arg::Omitted => Dtype::U16,
     };
-    let endianness = match endianness {
-        Some(e) => parse_endianness(e, dtype)?,
-        None => Endianness::Little,
+    let endianness = match &endianness {
+        Arg::Given(e) => parse_endianness(e, dtype)?,
+        Arg::Omitted => Endianness::Little,
     };
-    let bits = match bits {
-        Some(b) => parse_bits(py, b, dtype)?,
-        None => imgpack::DEFAULT_BITS,
+    let bits = match &bits {
+        Arg::Given(b) => parse_bits(py, b, dtype)?,
+        Arg::Omitted => imgpack::DEFAULT_BITS,
     };
     let native = native_float(&arr)?;
     let (vmin, vmax) = default_range(py, &arr, native.as_ref(), vmin, vmax)?;
@@ -384,7 +391,6 @@ pub fn decode<'py>(
             levels,
         })
     })?;
-    let shape = numpy_shape(py, d.shape.0, d.shape.1)?;
     // imgpack's `json.loads(header_json)`: every key, nulls included.
     let header = py::json_loads(py)?.call1((d.json,))?;
     let flat = match d.levels {
@@ -397,6 +403,8 @@ pub fn decode<'py>(
             d.blob_offset,
         )?,
     };
+    let item_size = flat.cast::<PyUntypedArray>()?.dtype().itemsize();
+    let shape = numpy_shape(py, d.shape.0, d.shape.1, item_size)?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("order", if d.order == Order::F { "F" } else { "C" })?;
     let arr = flat.call_method("reshape", (shape,), Some(&kwargs))?;

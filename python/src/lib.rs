@@ -10,6 +10,7 @@
 use pyo3::prelude::*;
 
 mod alloc;
+mod args;
 mod decode;
 mod encode;
 mod errors;

@@ -8,6 +8,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
+use crate::args::big_int;
 use crate::decode::{blob_to_ndarray, sac_parts, unpack_envelope};
 use crate::encode::with_bytes;
 use crate::errors;
@@ -184,14 +185,27 @@ fn restamp(py: Python<'_>, e: &PyErr, offset: u64) -> PyResult<Py<PyAny>> {
 #[pymethods]
 impl Decoder {
     #[new]
-    #[pyo3(signature = (*, resync = false, max_json_len = vcbn::DEFAULT_MAX_JSON_LEN))]
-    fn new(py: Python<'_>, resync: bool, max_json_len: u32) -> PyResult<Self> {
-        if max_json_len > vcbn::DEFAULT_MAX_JSON_LEN {
-            return Err(PyValueError::new_err(format!(
-                "max_json_len is at most {}, got {max_json_len}",
-                vcbn::DEFAULT_MAX_JSON_LEN
-            )));
-        }
+    #[pyo3(signature = (*, resync = false, max_json_len = None))]
+    fn new(
+        py: Python<'_>,
+        resync: bool,
+        max_json_len: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let max_json_len = match max_json_len {
+            None => vcbn::DEFAULT_MAX_JSON_LEN,
+            Some(v) => {
+                let (n, text) = big_int(v)?;
+                u32::try_from(n)
+                    .ok()
+                    .filter(|&n| n <= vcbn::DEFAULT_MAX_JSON_LEN)
+                    .ok_or_else(|| {
+                        PyValueError::new_err(format!(
+                            "max_json_len must be from 0 to {}, got {text}",
+                            vcbn::DEFAULT_MAX_JSON_LEN
+                        ))
+                    })?
+            }
+        };
         let limits = Limits::DEFAULT.with_max_json_len(max_json_len);
         let dec = py.detach(|| boxed_decoder(limits, resync))?;
         Ok(Decoder { dec, pending: None })
@@ -208,7 +222,9 @@ impl Decoder {
         self.run(py, None)
     }
 
-    /// Starts over, as a new decoder with the same settings.
+    /// Forgets any partial frame and the error that stopped it; the next
+    /// byte fed starts a frame. `position` (and so the offsets of what
+    /// follows) goes on counting from where it was.
     fn reset(&mut self) {
         self.dec.reset();
         self.pending = None;
