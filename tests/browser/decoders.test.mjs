@@ -205,6 +205,82 @@ test('readFrames: a bad frame is reported with its stream offset and the same re
   await assert.rejects(collect([good, cut.subarray(0, 2)]), /the frame needs 4 bytes but the input ends after 2/);
 });
 
+/** `framewire frames` on `bytes`: its last line's error, as readFrames words it. */
+function rustStreamError(bytes) {
+  const dir = tempDir('fw-stream-');
+  const file = path.join(dir, 'stream.bin');
+  fs.writeFileSync(file, bytes);
+  const r = cli('frames', file);
+  const last = JSON.parse(r.stdout.trimEnd().split('\n').at(-1));
+  assert.ok(last.error !== undefined, r.stdout);
+  return `at stream offset ${last.offset}: ${last.error}`;
+}
+
+test('readFrames: a header is checked as soon as it is in, and frames of 2^53 bytes and more are cut short, as in Rust', async () => {
+  const hex = (h) => Uint8Array.from(h.match(/../g).map((b) => parseInt(b, 16)));
+  const cases = {
+    // HEADER_LEN 0, the stream ending where the pad byte is due.
+    empty_header: '5643424e0100000000',
+    // 32 bytes of JSON with trailing garbage, no pad byte yet.
+    bad_json_no_pad: '5643424e01000000207b226474797065223a2275696e7438222c227368617065223a5b312c325d7d78',
+    // A valid 32-byte header, no pad byte yet: cut short at 44.
+    good_header_no_pad: '5643424e01000000207b226474797065223a2275696e7438222c227368617065223a5b312c325d7d20',
+    // Shape [1, 2^53 + 1]: a frame no buffer holds, cut short.
+    frame_past_2_53: '5643424e010000002e7b226474797065223a2275696e7438222c227368617065223a5b312c393030373139393235343734303939335d7d00',
+  };
+  for (const [name, h] of Object.entries(cases)) {
+    const bytes = hex(h);
+    const want = rustStreamError(bytes);
+    for (const chunking of [[bytes], Array.from(bytes, (b) => Uint8Array.of(b))]) {
+      await assert.rejects(collect(chunking), (err) => {
+        assert.equal(err.message, want, name);
+        return true;
+      });
+    }
+  }
+  // Whole-message decoding: a frame length past 2^64 is SizeOverflow, as in Rust.
+  const file = path.join(tempDir('fw-frame-'), 'f.vcbn');
+  const frame = hex('5643424e01000000327b226474797065223a2275696e7438222c227368617065223a5b312c31383434363734343037333730393535313631355d7d00');
+  fs.writeFileSync(file, frame);
+  const truth = rustTruth(file);
+  assert.equal(truth.ok, false);
+  assert.equal(summarize(fw, frame).message, truth.message);
+  assert.match(truth.message, /^size overflow/);
+});
+
+test('NaN bits survive decoding: float16 payloads (quieted, as Rust) and float32 copies', () => {
+  const enc = new TextEncoder();
+  const msg = (json, blob, align) => {
+    const j = enc.encode(json);
+    const pad = (align - ((4 + j.length) % align)) % align;
+    const out = new Uint8Array(4 + j.length + pad + blob.length);
+    new DataView(out.buffer).setUint32(0, j.length, false);
+    out.set(j, 4);
+    out.set(blob, 4 + j.length + pad);
+    return out;
+  };
+  // float16 0x7c01, 0xfc01, 0x7dff (signalling, payloads) and 0x7e00 (quiet).
+  const halves = [0x7c01, 0xfc01, 0x7dff, 0x7e00];
+  for (const be of [false, true]) {
+    const blob = new Uint8Array(8);
+    halves.forEach((h, i) => new DataView(blob.buffer).setUint16(2 * i, h, !be));
+    const f = fw.parseImgpack(msg(`{"dtype":"float16","shape":[1,4]${be ? ',"endianness":"BE"' : ''}}`, blob, 2));
+    assert.deepEqual(Array.from(new Uint32Array(f.data.buffer, f.data.byteOffset, 4)),
+      [0x7fc02000, 0xffc02000, 0x7fffe000, 0x7fc00000]);
+  }
+  // float32 signalling NaNs through a copy (big-endian, or misaligned): bit for bit.
+  const nans = [0x7f800001, 0xff800001, 0x7fa00000];
+  for (const [be, shift] of [[true, 0], [false, 1]]) {
+    const blob = new Uint8Array(12);
+    nans.forEach((b, i) => new DataView(blob.buffer).setUint32(4 * i, b, !be));
+    const m = msg(`{"dtype":"float32","shape":[1,3]${be ? ',"endianness":"BE"' : ''}}`, blob, 4);
+    const buf = new Uint8Array(m.length + shift);
+    buf.set(m, shift);
+    const f = fw.parseImgpack(buf.subarray(shift));
+    assert.deepEqual(Array.from(new Uint32Array(f.data.buffer, f.data.byteOffset, 3)), nans, `be ${be} shift ${shift}`);
+  }
+});
+
 test('readFrames never sizes a buffer from an unvalidated length', async () => {
   // A header claiming an 8 GiB blob, followed by 8 bytes: nothing is allocated for it.
   const claim = badCases().huge_blob_claimed;

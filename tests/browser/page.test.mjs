@@ -321,6 +321,101 @@ test('without a .sac (404) or with a broken one, the image shows alone', async (
 
 // ------------------------------------------------------------------ framewire.js in Chromium
 
+test('the page draws edge-case frames as specified: order F, empty and huge shapes, ranges too wide to subtract, short SAC arrays', async () => {
+  await page.goto(`${BASE}/?colormap=gray`);
+  await page.waitForFunction(() => window.demo.frames >= 1 && window.demo.overlay !== 'loading', null, { timeout: 15000 });
+  const enc = new TextEncoder();
+  const vcbn = (json, blob) => {
+    const j = enc.encode(json);
+    const pad = (9 + j.length) % 2;
+    const out = new Uint8Array(9 + j.length + pad + blob.length);
+    out.set(enc.encode('VCBN'), 0);
+    out[4] = 1;
+    new DataView(out.buffer).setUint32(5, j.length, false);
+    out.set(j, 9);
+    out.set(blob, 9 + j.length + pad);
+    return Array.from(out);
+  };
+  const imgpack = (json, blob, align) => {
+    const j = enc.encode(json);
+    const pad = (align - ((4 + j.length) % align)) % align;
+    const out = new Uint8Array(4 + j.length + pad + blob.length);
+    new DataView(out.buffer).setUint32(0, j.length, false);
+    out.set(j, 4);
+    out.set(blob, 4 + j.length + pad);
+    return Array.from(out);
+  };
+  // Each case runs in one evaluate: no WebSocket frame can come in between.
+  const show = (bytes) => page.evaluate((b) => {
+    const before = window.demo.errors.length;
+    window.demo.show(new Uint8Array(b).buffer);
+    const c = document.querySelector('#frame');
+    const d = c.width && c.height ? Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data) : [];
+    return { width: c.width, height: c.height, data: d, errors: window.demo.errors.slice(before), shape: window.demo.last.header.shape.map(String) };
+  }, bytes);
+
+  // order F: value i at row i % H, column floor(i / H).
+  let r = await show(vcbn('{"dtype":"uint8","shape":[2,3],"order":"F","resolution":5}', [0, 1, 2, 3, 4, 5]));
+  assert.deepEqual([r.width, r.height, r.errors], [3, 2, []]);
+  expectGray(r, [0, 2, 4, 1, 3, 5], 5);
+  // Order C, the same levels: drawn as stored.
+  r = await show(vcbn('{"dtype":"uint8","shape":[2,3],"resolution":5}', [0, 1, 2, 3, 4, 5]));
+  expectGray(r, [0, 1, 2, 3, 4, 5], 5);
+
+  // No pixels, sides past 2^32 and 2^53: a 0x0 canvas, no error, the header shown.
+  for (const shape of ['[0,9007199254740993]', '[4294967297,0]']) {
+    r = await show(vcbn(`{"dtype":"uint8","shape":${shape}}`, []));
+    assert.deepEqual([r.width, r.height, r.errors], [0, 0, []], shape);
+    assert.deepEqual(r.shape, JSON.parse(shape.replace(/(\d+)/g, '"$1"')), shape);
+  }
+  // A side the canvas cannot have: not drawn, said why, the header still shown.
+  r = await show(vcbn('{"dtype":"uint8","shape":[1,40000]}', new Array(40000).fill(7)));
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0], /1x40000 frame is too large to draw/);
+  assert.deepEqual(r.shape, ['1', '40000']);
+
+  // imgpack float64 over a finite range whose width overflows: scaled by halves.
+  const values = [-5e307, 0, 9e307];
+  const f64 = new Uint8Array(new Float64Array(values).buffer);
+  r = await show(imgpack('{"dtype":"float64","shape":[1,3],"vmin":-1e308,"vmax":1e308}', Array.from(f64), 8));
+  assert.deepEqual(r.errors, []);
+  const t = (x) => (x * 0.5 - -1e308 / 2) / (1e308 / 2 - -1e308 / 2);
+  expectGray(r, values.map((x) => Math.round(255 * t(x))), 255);
+  assert.deepEqual([r.data[0], r.data[4], r.data[8]], [64, 128, 242]);
+
+  // A SAC file whose b is shorter than the image is refused, as a short a is.
+  const sac = (a, b, w, h) => {
+    const out = new Uint8Array(24 + 2 * (a.length + b.length));
+    const dv = new DataView(out.buffer);
+    out.set(enc.encode('SAC1'), 0);
+    out[5] = 1;
+    out[6] = 2;
+    dv.setUint32(8, a.length, true);
+    dv.setUint32(12, b.length, true);
+    dv.setUint32(16, w, true);
+    dv.setUint32(20, h, true);
+    [...a, ...b].forEach((v, i) => dv.setInt16(24 + 2 * i, v, true));
+    return Array.from(out);
+  };
+  const overlay = (bytes) => page.evaluate((b) => {
+    try {
+      return { max: window.demo.overlayOf(new Uint8Array(b).buffer) };
+    } catch (err) {
+      return { error: err.message };
+    }
+  }, bytes);
+  assert.deepEqual(await overlay(sac([3, 4, 0, 6], [0, 0, 0, 8], 2, 2)), { max: 10 });
+  // Without a shape, the image's size decides, for b as for a.
+  const [pw, ph] = await page.evaluate(() => {
+    const p = document.querySelector('#photo');
+    return [p.naturalWidth, p.naturalHeight];
+  });
+  assert.ok(pw * ph > 0);
+  assert.deepEqual(await overlay(sac(new Array(pw * ph).fill(1), [], 0, 0)),
+    { error: `SAC arrays hold ${pw * ph} and 0 values, the image has ${pw}x${ph}` });
+  assert.deepEqual(await overlay(sac(new Array(pw * ph).fill(3), new Array(pw * ph).fill(4), 0, 0)), { max: 5 });
+});
+
 test('framewire.js in Chromium agrees with the Rust decoder on every golden vector and the corpus', async () => {
   const cases = [
     ...goldenFiles().map((f) => [f, fs.readFileSync(f)]),

@@ -7,7 +7,13 @@
 //   255; alpha 255. top is the VCBN resolution, or imgpack's top level
 //   2**bits - 1. imgpack's float dtypes: t = (x - vmin) / (vmax - vmin)
 //   clamped to 0..1 (0 for NaN, or when the range is empty or not
-//   finite), gray = round(255 * t).
+//   finite; a finite range too wide for its width to be finite is scaled
+//   by halves, (x/2 - vmin/2) / (vmax/2 - vmin/2)), gray = round(255 * t).
+// - order "F" (column-major) data is drawn where it belongs: value i at
+//   row i % H, column floor(i / H).
+// - a frame with no pixels leaves a 0x0 canvas; one with a side above
+//   MAX_SIDE is not drawn (the header still shows, the reason in
+//   demo.errors).
 // - viridis: t = level / top (or t as above), the viridis polynomial fit, alpha 255.
 // - SAC overlay: m = hypot(a, b), M = the largest m, t = m / M (0 when M = 0);
 //   alpha = round(255 * t), colour from a red-yellow-white ramp of t.
@@ -88,23 +94,44 @@ function colourWord(name, t) {
   return (r | (g << 8) | (b << 16) | (255 << 24)) >>> 0;
 }
 
+/** The largest canvas side drawn (browsers refuse or blank larger ones). */
+const MAX_SIDE = 32767;
+
 function draw(frame) {
-  const [H, W] = frame.header.shape;
+  // Sides past 2^53 are BigInts; Number() is exact below that, and above
+  // it only compared.
+  const [H, W] = frame.header.shape.map(Number);
+  if (W === 0 || H === 0) {
+    canvas.width = canvas.height = 0;
+    return;
+  }
+  if (W > MAX_SIDE || H > MAX_SIDE) {
+    throw new Error(`a ${frame.header.shape[0]}x${frame.header.shape[1]} frame is too large to draw (sides up to ${MAX_SIDE})`);
+  }
   if (canvas.width !== W || canvas.height !== H) {
     canvas.width = W;
     canvas.height = H;
   }
-  if (W === 0 || H === 0) return;
   const img = ctx.createImageData(W, H);
-  const px = new Uint32Array(img.data.buffer);
+  // Column-major data is coloured in its own order, then transposed.
+  const fOrder = frame.header.order === 'F' && H > 1 && W > 1;
+  const out = new Uint32Array(img.data.buffer);
+  const px = fOrder ? new Uint32Array(W * H) : out;
   const h = frame.header;
   if (frame.format === 'imgpack' && frame.levels === null) {
     // Raw floats: scaled by the header's range.
-    const span = h.vmax - h.vmin;
+    let lo = h.vmin;
+    let span = h.vmax - h.vmin;
+    let half = 1;
+    if (span === Infinity && Number.isFinite(h.vmin) && Number.isFinite(h.vmax)) {
+      lo = h.vmin / 2;
+      span = h.vmax / 2 - h.vmin / 2;
+      half = 0.5;
+    }
     const ok = Number.isFinite(span) && span > 0;
     const data = frame.data;
     for (let i = 0; i < data.length; i++) {
-      const t = ok ? (data[i] - h.vmin) / span : 0;
+      const t = ok ? (data[i] * half - lo) / span : 0;
       px[i] = colourWord(demo.colormap, t > 0 ? Math.min(1, t) : 0); // NaN -> 0
     }
   } else {
@@ -127,6 +154,11 @@ function draw(frame) {
           px[i] = (g | (g << 8) | (g << 16) | (255 << 24)) >>> 0;
         }
       }
+    }
+  }
+  if (fOrder) {
+    for (let c = 0, i = 0; c < W; c++) {
+      for (let r = 0; r < H; r++, i++) out[r * W + c] = px[i];
     }
   }
   ctx.putImageData(img, 0, 0);
@@ -192,7 +224,12 @@ function onFrame(buf) {
     format: frame.format, magic: frame.magic, version: frame.version, headerLen: frame.headerLen,
     header: frame.header, json: frame.json, byteLength: frame.byteLength, wire: wireOf(frame),
   };
-  draw(frame);
+  try {
+    draw(frame);
+  } catch (err) {
+    // Decoded but not drawable: the header and stats still show.
+    demo.errors.push(err.message);
+  }
   showHeader(frame);
   $('stat-wire').textContent = demo.last.wire;
   const now = performance.now();
@@ -228,7 +265,9 @@ async function refreshMode() {
 
 $('colormap').addEventListener('change', (e) => {
   demo.colormap = e.target.value;
-  if (lastFrame) draw(lastFrame);
+  if (lastFrame) {
+    try { draw(lastFrame); } catch (err) { demo.errors.push(err.message); }
+  }
 });
 $('resend').addEventListener('click', () => { if (ws && ws.readyState === 1) ws.send('resend'); });
 $('animate').addEventListener('click', async () => {
@@ -260,8 +299,8 @@ const overlay = $('overlay');
 function drawOverlay(sac) {
   const W = sac.width || photo.naturalWidth;
   const H = sac.height || photo.naturalHeight;
-  if (sac.a.length !== W * H) {
-    throw new Error(`SAC arrays hold ${sac.a.length} values, the image has ${W}x${H}`);
+  if (sac.a.length !== W * H || sac.b.length !== W * H) {
+    throw new Error(`SAC arrays hold ${sac.a.length} and ${sac.b.length} values, the image has ${W}x${H}`);
   }
   overlay.width = W;
   overlay.height = H;
@@ -346,6 +385,11 @@ async function loadImages() {
     demo.overlay = 'none';
   }
 }
+
+/** Shows `bytes` as if they came on the live stream (used by the tests). */
+demo.show = (bytes) => onFrame(bytes);
+/** Draws a SAC file's overlay, returning its largest |(a, b)| (used by the tests). */
+demo.overlayOf = (bytes) => drawOverlay(parseSAC(bytes));
 
 // ------------------------------------------------------------------ HTTP stream
 

@@ -130,11 +130,22 @@ export function uint16At(u8, off, n, little) {
 }
 
 /** `n` values of a typed array type `T` at `off` in the given byte order: a view when possible, else a copy. */
-export function typedAt(u8, off, n, T, getter, little) {
+export function typedAt(u8, off, n, T, little) {
+  const size = T.BYTES_PER_ELEMENT;
   const abs = u8.byteOffset + off;
-  if (little === LITTLE_ENDIAN && abs % T.BYTES_PER_ELEMENT === 0) return new T(u8.buffer, abs, n);
-  const dv = dataView(u8);
-  const out = new T(n);
-  for (let i = 0; i < n; i++) out[i] = dv[getter](off + T.BYTES_PER_ELEMENT * i, little);
-  return out;
+  if (little === LITTLE_ENDIAN && abs % size === 0) return new T(u8.buffer, abs, n);
+  // A copy of the bytes in the host's order, viewed as T: bit for bit. (A
+  // float read through DataView passes through a Number, which may quiet a
+  // signalling NaN.)
+  const bytes = u8.slice(off, off + size * n);
+  if (little !== LITTLE_ENDIAN) {
+    for (let i = 0; i < bytes.length; i += size) {
+      for (let a = i, b = i + size - 1; a < b; a++, b--) {
+        const t = bytes[a];
+        bytes[a] = bytes[b];
+        bytes[b] = t;
+      }
+    }
+  }
+  return new T(bytes.buffer, 0, n);
 }

@@ -164,6 +164,9 @@ function headerOf(json, { maxDepth = DEFAULT_MAX_DEPTH } = {}) {
   const size = dtype === 'uint8' ? 1n : 2n;
   const blobLen = shape[0] * shape[1] * size;
   if (blobLen > U64_MAX) throw E.sizeOverflow('shape');
+  // The whole frame (prefix, JSON, at most one pad byte, blob) must fit in
+  // 64 bits too, as in Rust (docs/FORMATS.md 3.7).
+  if (BigInt(VCBN_PREFIX_LEN) + BigInt(json.length) + 1n + blobLen > U64_MAX) throw E.sizeOverflow('shape');
   const header = {
     dtype,
     endianness,
@@ -398,15 +401,18 @@ export async function* readFrames(source, { maxHeaderLen = DEFAULT_MAX_HEADER_LE
             if (u8.length < VCBN_PREFIX_LEN) return;
             prefix = vcbnPrefix(u8, maxHeaderLen);
           }
-          if (u8.length < prefix.blobOffset) return;
+          // The header is whole at 9 + HEADER_LEN bytes; the pad byte
+          // belongs to the frame's length, not to the header's checks.
+          if (u8.length < VCBN_PREFIX_LEN + prefix.headerLen) return;
           const h = vcbnHeader(u8, prefix, maxDepth);
           pending = { kind: 'vcbn', h, frameLen: h.frameLen };
           prefix = null;
         } else {
           throw E.badMagic(u8.subarray(0, 4), EXPECTED_ANY);
         }
-        // A frame of 2^53 bytes or more cannot be held in memory.
-        if (typeof pending.frameLen !== 'number') throw E.sizeOverflow('shape');
+        // A frame of 2^53 bytes or more keeps a BigInt frameLen: it is never
+        // complete (no buffer holds it), and the end of the stream reports it
+        // cut short with its length, as in Rust.
       }
       if (u8.length < pending.frameLen) return;
       const bytes = q.take(pending.frameLen);

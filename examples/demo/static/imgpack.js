@@ -250,14 +250,24 @@ function dataOf(u8, off, header) {
   switch (header.dtype) {
     case 'packed': return unpackBits(u8.subarray(off), header.bits, n);
     case 'uint8': return u8.subarray(off, off + n);
-    case 'uint16': return typedAt(u8, off, n, Uint16Array, 'getUint16', little);
-    case 'uint32': return typedAt(u8, off, n, Uint32Array, 'getUint32', little);
-    case 'float32': return typedAt(u8, off, n, Float32Array, 'getFloat32', little);
-    case 'float64': return typedAt(u8, off, n, Float64Array, 'getFloat64', little);
+    case 'uint16': return typedAt(u8, off, n, Uint16Array, little);
+    case 'uint32': return typedAt(u8, off, n, Uint32Array, little);
+    case 'float32': return typedAt(u8, off, n, Float32Array, little);
+    case 'float64': return typedAt(u8, off, n, Float64Array, little);
     default: { // float16, as float32 (every binary16 value is exact there)
       const dv = dataView(u8);
       const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = f16ToNumber(dv.getUint16(off + 2 * i, little));
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) {
+        const h = dv.getUint16(off + 2 * i, little);
+        // A NaN keeps its sign and payload, quieted, as Rust's (and the
+        // F16C instruction's) conversion does; a Number would not.
+        if ((h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0) {
+          bits[i] = (((h & 0x8000) << 16) | 0x7fc00000 | ((h & 0x3ff) << 13)) >>> 0;
+        } else {
+          out[i] = f16ToNumber(h);
+        }
+      }
       return out;
     }
   }
