@@ -113,6 +113,14 @@ def main():
           "If-None-Match wins over If-Modified-Since -> 200")
     check(get(sac, {**ident, "If-Modified-Since": lm})[0] == 304, "If-Modified-Since: Last-Modified -> 304")
     check(get(sac, {**ident, "If-Match": '"wrong"'})[0] == 412, 'If-Match: "wrong" -> 412')
+    # The 412 depends on Accept-Encoding (each variant has its own tag).
+    s, h2, _ = get(sac, {"Accept-Encoding": "br", "If-Match": etag})
+    check(s == 412 and "accept-encoding" in h2.get("vary", "").lower(),
+          f"If-Match: the identity tag, accepting br -> {s}, Vary: {h2.get('vary')}")
+    # Any date at or after Last-Modified (RFC 9110 13.1.3), not only that one.
+    import email.utils
+    later = email.utils.format_datetime(email.utils.parsedate_to_datetime(lm) + __import__("datetime").timedelta(seconds=1), usegmt=True)
+    check(get(sac, {**ident, "If-Modified-Since": later})[0] == 304, f"If-Modified-Since: {later} (1 s later) -> 304")
     check(get(sac, {**ident, "If-Match": etag})[0] == 200, "If-Match: the tag -> 200")
 
     print("== ranges")
@@ -130,9 +138,19 @@ def main():
               f"{rng} -> {s} {h2.get('content-type')}: the whole file or a correct multipart/byteranges")
     s, _, b2 = get(sac, {**ident, "Range": "items=0-5"})
     check(s == 200 and b2 == file, f"items=0-5 (an unknown unit) -> {s}, ignored")
-    s, h2, _ = get(sac, {**ident, "Range": "bytes=999999999-"})
+    cors = {"Origin": "http://elsewhere.example"}
+    s, h2, _ = get(sac, {**ident, **cors, "Range": "bytes=999999999-"})
     check(s == 416 and h2.get("content-range") == f"bytes */{len(file)}",
           f"bytes=999999999- -> {s} {h2.get('content-range')}")
+    # Each CORS field once, as on a 200 (a repeated one reads "*, *", which
+    # no browser's CORS check takes), and Vary: the answer depends on
+    # Accept-Encoding (the br variant has another length).
+    ok200 = get(sac, {**ident, **cors})[1]
+    check(h2.get("access-control-allow-origin") == "*"
+          and h2.get("access-control-expose-headers") == ok200.get("access-control-expose-headers")
+          and "accept-encoding" in h2.get("vary", "").lower(),
+          f"the 416: Access-Control-Allow-Origin {h2.get('access-control-allow-origin')!r}, "
+          f"Expose-Headers {h2.get('access-control-expose-headers')!r}, Vary {h2.get('vary')!r}")
     # For a precompressed variant, a server may ignore Range (nginx does).
     s, h2, b2 = get(sac, {"Accept-Encoding": "br", "Range": "bytes=999999999-"})
     check((s == 416 and "content-encoding" not in h2)
@@ -206,9 +224,12 @@ def main():
                         ("AURORA.PNG", {}), ("aurora.png.sac.br", {}),
                         ("sub.png", {}), ("sub.png", {"Range": "bytes=0-1"}), ("sub.png/x.png", {}),
                         ("nothing.png", {})]:
-        s, h2, b2 = get(name, extra)
+        s, h2, b2 = get(name, {**extra, "Origin": "http://elsewhere.example"})
         bodies.add(b2)
-        check(s == 404 and h2.get("cache-control") != IMMUTABLE, f"{name} {extra or ''} -> {s}")
+        # Readable by any origin: a page tells "no .sac" from a network error.
+        check(s == 404 and h2.get("cache-control") != IMMUTABLE
+              and h2.get("access-control-allow-origin") == "*",
+              f"{name} {extra or ''} -> {s}, Access-Control-Allow-Origin {h2.get('access-control-allow-origin')!r}")
     check(len(bodies) == 1, f"every 404 says the same: {sorted(bodies)}")
     if failures:
         print(f"origin_headers: {len(failures)} check(s) failed against {BASE}:", *failures, sep="\n  ")

@@ -122,7 +122,11 @@ fn parse_npy(body: &[u8]) -> Result<Array, String> {
     // Exactly the data the header announces: no more (npyz stops reading
     // after the last value) and no less.
     if let npyz::DType::Plain(t) = npy.dtype() {
-        let data = h.checked_mul(w).and_then(|n| n.checked_mul(t.size_field()));
+        // Bytes, not `size_field` (which counts characters for `<U`).
+        let item = t.num_bytes().and_then(|n| u64::try_from(n).ok());
+        let data = h
+            .checked_mul(w)
+            .and_then(|n| item.and_then(|item| n.checked_mul(item)));
         let have = npy_data_len(body);
         if let (Some(data), Some(have)) = (data, have) {
             if have > data {
@@ -347,9 +351,14 @@ pub(crate) async fn set_array(
         linger(body);
         return too_large();
     }
-    // One array at a time: wait here, before the body is read.
-    let Ok(_slot) = live.parsing.clone().acquire_owned().await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    // One array at a time: wait here (a bounded time), before the body is
+    // read.
+    let _slot = match crate::live::parse_slot(&live).await {
+        Ok(slot) => slot,
+        Err(busy) => {
+            linger(body);
+            return busy;
+        }
     };
     let parsed = match read_body(body, kind != "application/json").await {
         Ok(p) => p,
@@ -427,5 +436,41 @@ pub(crate) async fn set_array(
         }
         Ok(Err(reason)) => bad_request(reason),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version 1.0 `.npy` file of `descr` and `shape` holding `data`.
+    fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+        let mut dict =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        while (10 + dict.len() + 1) % 64 != 0 {
+            dict.push(' ');
+        }
+        dict.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        out.extend_from_slice(dict.as_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    /// A unicode array is an unsupported dtype, not a file with extra bytes
+    /// (its items are 4 bytes a character).
+    #[test]
+    fn unicode_arrays_are_an_unsupported_dtype() {
+        let err = |bytes: Vec<u8>| parse_npy(&bytes).err().expect("refused");
+        let e = err(npy("<U2", "(1, 2)", &[0u8; 16]));
+        assert!(e.starts_with("unsupported .npy dtype '<U2'"), "{e}");
+        // Extra bytes after a supported array are still refused.
+        let e = err(npy("<u1", "(1, 2)", &[1, 2, 3]));
+        assert_eq!(
+            e,
+            "bad .npy file: 1 bytes after the 2 bytes of data its header announces"
+        );
+        assert!(parse_npy(&npy("<u1", "(1, 2)", &[1, 2])).is_ok());
     }
 }

@@ -321,7 +321,11 @@ pub fn routes(cdn: Arc<Cdn>) -> Router {
             header::ACCEPT_RANGES,
             header::LAST_MODIFIED,
         ])
-        .max_age(Duration::from_secs(86400));
+        .max_age(Duration::from_secs(86400))
+        // The CORS answer is the same for every origin (`*`), so it does
+        // not vary on Origin or the preflight fields; the routes send their
+        // own `Vary: Accept-Encoding`.
+        .vary(Vec::<header::HeaderName>::new());
     Router::new()
         .route("/i/{*name}", get(serve))
         .route(
@@ -347,13 +351,37 @@ fn not_found() -> Response {
     plain(StatusCode::NOT_FOUND, "not found\n")
 }
 
-fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+/// A field's value, its lines joined with ", " (RFC 9110 5.3: a list sent
+/// on several lines is the same list on one); `None` when absent or not
+/// visible ASCII. A field that is no list (a date, `Range`) sent twice
+/// joins into a value that does not parse, and is ignored.
+fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<std::borrow::Cow<'_, str>> {
+    let mut lines = headers.get_all(name).into_iter();
+    let first = lines.next()?.to_str().ok()?;
+    let mut rest = lines.peekable();
+    if rest.peek().is_none() {
+        return Some(std::borrow::Cow::Borrowed(first));
+    }
+    let mut all = first.to_owned();
+    for line in rest {
+        all.push_str(", ");
+        all.push_str(line.to_str().ok()?);
+    }
+    Some(std::borrow::Cow::Owned(all))
 }
 
 fn seconds(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// A 412: which precondition fails depends on the variant (each has its
+/// own tag), so it varies on Accept-Encoding like the 200 would.
+fn precondition_failed() -> Response {
+    let mut resp = plain(StatusCode::PRECONDITION_FAILED, "precondition failed\n");
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    resp
 }
 
 async fn serve(
@@ -368,7 +396,8 @@ async fn serve(
     let headers = req.headers();
 
     // 1. The representation: br, then gzip, when accepted and present.
-    let ae = text(headers, header::ACCEPT_ENCODING).unwrap_or("");
+    let ae = text(headers, header::ACCEPT_ENCODING).unwrap_or_default();
+    let ae = ae.as_ref();
     let mut chosen = None;
     for (coding, suffix) in [("br", ".br"), ("gzip", ".gz")] {
         if ranges::accepts(ae, coding) {
@@ -409,20 +438,20 @@ async fn serve(
     {
         out.insert(header::LAST_MODIFIED, lm);
     }
-    let date = |name| text(headers, name).and_then(|v| httpdate::parse_http_date(v).ok());
+    let date = |name| text(headers, name).and_then(|v| httpdate::parse_http_date(&v).ok());
 
     // 2. Preconditions, in RFC 9110 13.2.2's order.
     if let Some(im) = text(headers, header::IF_MATCH) {
-        if !ranges::any_match(im, etag) {
-            return plain(StatusCode::PRECONDITION_FAILED, "precondition failed\n");
+        if !ranges::any_match(&im, etag) {
+            return precondition_failed();
         }
     } else if let (Some(ius), Some(m)) = (date(header::IF_UNMODIFIED_SINCE), mtime) {
         if seconds(m) > seconds(ius) {
-            return plain(StatusCode::PRECONDITION_FAILED, "precondition failed\n");
+            return precondition_failed();
         }
     }
     let not_modified = match text(headers, header::IF_NONE_MATCH) {
-        Some(inm) => ranges::none_match(inm, etag),
+        Some(inm) => ranges::none_match(&inm, etag),
         None => match (date(header::IF_MODIFIED_SINCE), mtime) {
             (Some(ims), Some(m)) => seconds(m) <= seconds(ims),
             _ => false,
@@ -435,8 +464,14 @@ async fn serve(
     }
 
     // 3. The range, if If-Range (when sent) still holds.
-    let mut wanted = text(headers, header::RANGE).map_or(Ranged::Full, |r| ranges::range(r, len));
-    if let Some(ir) = text(headers, header::IF_RANGE).map(str::trim) {
+    // Only GET has range handling (RFC 9110 14.2): a HEAD gets the 200's
+    // headers.
+    let mut wanted = match text(headers, header::RANGE) {
+        Some(r) if !head => ranges::range(&r, len),
+        _ => Ranged::Full,
+    };
+    let if_range = text(headers, header::IF_RANGE);
+    if let Some(ir) = if_range.as_deref().map(str::trim) {
         let holds = if ir.starts_with('"') || ir.starts_with("W/") {
             !ir.starts_with("W/") && ir == etag
         } else {
@@ -452,6 +487,9 @@ async fn serve(
         Ranged::Unsatisfiable => {
             // No Content-Encoding: the 416 body is not the br variant.
             let mut resp = plain(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable\n");
+            // Which range is unsatisfiable depends on the variant's length.
+            resp.headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
                 resp.headers_mut().insert(header::CONTENT_RANGE, v);
             }
@@ -563,6 +601,92 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    /// One request through the `/i/` routes: status and headers.
+    async fn ask(
+        app: &Router,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap) {
+        use tower::ServiceExt as _;
+        let mut req = axum::http::Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = app
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        (resp.status(), resp.headers().clone())
+    }
+
+    /// What the shared header checks (tests/abuse/origin_headers.py) leave
+    /// out because nginx answers otherwise: HEAD ignores Range, a list field
+    /// on several lines is one list, a suffix range of an empty file is
+    /// ignored, and the CORS layer adds no `Vary` of its own.
+    #[tokio::test]
+    async fn header_rules_nginx_does_not_share() {
+        let dir = scratch("rules");
+        std::fs::write(dir.join("a.png.sac"), vec![7u8; 100]).unwrap();
+        std::fs::write(dir.join("empty.png"), b"").unwrap();
+        let app = routes(Arc::new(Cdn::new(&dir, false).unwrap()));
+        let (s, h) = ask(
+            &app,
+            Method::GET,
+            "/i/a.png.sac",
+            &[("origin", "http://x.example")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let etag = h[header::ETAG].to_str().unwrap().to_owned();
+        let vary: Vec<_> = h.get_all(header::VARY).iter().collect();
+        assert_eq!(vary, ["Accept-Encoding"], "one Vary, not the CORS layer's");
+        assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+
+        let (s, h) = ask(
+            &app,
+            Method::HEAD,
+            "/i/a.png.sac",
+            &[("range", "bytes=0-9")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "HEAD ignores Range");
+        assert_eq!(h[header::CONTENT_LENGTH], "100");
+        assert!(h.get(header::CONTENT_RANGE).is_none());
+        let (s, _) = ask(&app, Method::HEAD, "/i/a.png.sac", &[("range", "bytes=-0")]).await;
+        assert_eq!(s, StatusCode::OK, "no 416 for HEAD either");
+
+        let (s, _) = ask(
+            &app,
+            Method::GET,
+            "/i/a.png.sac",
+            &[("if-none-match", "\"x\""), ("if-none-match", &etag)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_MODIFIED, "If-None-Match on two lines");
+        let (s, _) = ask(
+            &app,
+            Method::GET,
+            "/i/a.png.sac",
+            &[("if-match", "\"x\""), ("if-match", &etag)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "If-Match on two lines");
+        let (s, h) = ask(&app, Method::GET, "/i/a.png.sac", &[("if-match", "\"x\"")]).await;
+        assert_eq!(s, StatusCode::PRECONDITION_FAILED);
+        assert_eq!(h[header::VARY], "Accept-Encoding");
+
+        let (s, h) = ask(&app, Method::GET, "/i/empty.png", &[("range", "bytes=-5")]).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "a suffix range of an empty file is ignored"
+        );
+        assert_eq!(h[header::CONTENT_LENGTH], "0");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Concurrent first requests for a large file hash it once; a new

@@ -56,10 +56,28 @@ pub const MAX_WS_MESSAGE: usize = 1024;
 /// The most WebSocket connections at once (beyond: 503).
 pub const MAX_SOCKETS: usize = 128;
 /// How many `/set_array` bodies are parsed at once; the others wait their
-/// turn before their body is read.
+/// turn before their body is read, for at most [`SLOT_WAIT`].
 pub const PARSE_SLOTS: usize = 1;
+/// How long a `/set_array` or `/set_mode` waits for a parse slot (beyond:
+/// 503 with `Retry-After`), so that slow uploads ahead of it (each bounded
+/// by [`BODY_TIMEOUT`]) cannot queue it for ever.
+pub const SLOT_WAIT: Duration = Duration::from_secs(5);
 /// The time a `/set_array` body may take to arrive (beyond: 408).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// A parse slot, waited for at most [`SLOT_WAIT`]: `Err` is the 503 to send.
+pub async fn parse_slot(live: &Live) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+    match tokio::time::timeout(SLOT_WAIT, live.parsing.clone().acquire_owned()).await {
+        Ok(Ok(slot)) => Ok(slot),
+        Ok(Err(_)) => Err((StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response()),
+        Err(_) => Err((
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            "busy: another array is being read or parsed; try again\n",
+        )
+            .into_response()),
+    }
+}
+
 /// The most frames `/stream?n=` sends.
 pub const MAX_STREAM_FRAMES: usize = 300;
 

@@ -86,6 +86,10 @@ struct Options {
     /// Seconds a client may take to send a request's headers.
     #[arg(long, default_value_t = server::HEADER_TIMEOUT.as_secs(), value_name = "SECS")]
     header_timeout: u64,
+    /// Seconds a response (or WebSocket) write may wait for the client to
+    /// read before the connection is closed (nginx's send_timeout).
+    #[arg(long, default_value_t = server::SEND_TIMEOUT.as_secs(), value_name = "SECS")]
+    send_timeout: u64,
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -187,7 +191,8 @@ async fn serve(opts: Options) -> Result<(), String> {
     );
     let cap = server::connection_cap(opts.max_connections, live::MAX_SOCKETS);
     let header_timeout = std::time::Duration::from_secs(opts.header_timeout.max(1));
-    server::run(listener, app, cap, header_timeout, async {
+    let send_timeout = std::time::Duration::from_secs(opts.send_timeout.max(1));
+    server::run(listener, app, cap, header_timeout, send_timeout, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await;

@@ -278,8 +278,9 @@ pub(crate) async fn set_mode(
         Err(resp) => return resp,
     };
     // One parse (and re-encode of a posted array) at a time, as /set_array.
-    let Ok(_slot) = live.parsing.clone().acquire_owned().await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    let _slot = match crate::live::parse_slot(&live).await {
+        Ok(slot) => slot,
+        Err(busy) => return busy,
     };
     let wire = match parse_mode(&body) {
         Ok(w) => w,

@@ -108,7 +108,9 @@ pub fn range(value: &str, len: u64) -> Ranged {
         ("", suffix) => match num(suffix) {
             None => Ranged::Full,
             Some(0) => Ranged::Unsatisfiable,
-            Some(_) if len == 0 => Ranged::Unsatisfiable,
+            // An empty representation: the range is ignored (RFC 9110
+            // 14.1.1 allows no other satisfiable form, and a 200 is right).
+            Some(_) if len == 0 => Ranged::Full,
             Some(n) => Ranged::Part(len.saturating_sub(n), len - 1),
         },
         (first, last) => {
@@ -196,6 +198,10 @@ mod tests {
             Ranged::Unsatisfiable
         );
         assert_eq!(range("bytes", 100), Ranged::Full);
+        // An empty file: a suffix range is ignored, a first position is
+        // past its end.
+        assert_eq!(range("bytes=-5", 0), Ranged::Full);
+        assert_eq!(range("bytes=0-", 0), Ranged::Unsatisfiable);
     }
 
     #[test]

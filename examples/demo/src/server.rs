@@ -6,6 +6,10 @@
 //!
 //! - a **header-read timeout** (hyper's, which also runs while a keep-alive
 //!   connection waits for its next request);
+//! - a **send timeout** ([`SendTimeout`], nginx's `send_timeout`): a
+//!   connection whose writes make no progress for that long (a client that
+//!   stopped reading) is closed, WebSocket connections included, so that
+//!   such clients cannot hold every connection (and every WebSocket slot);
 //! - a **connection cap**, below the process's open-file limit: when it is
 //!   reached, the connection that has been idle longest (no request in
 //!   flight) is closed to make room, so idle sockets cannot lock out a real
@@ -38,6 +42,9 @@ use tower::ServiceExt;
 /// on a keep-alive connection, to start the next request).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a write may wait for the client to read (by default).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long [`linger`] goes on reading a refused body.
 pub const LINGER_TIME: Duration = Duration::from_secs(5);
 
@@ -66,6 +73,111 @@ pub fn announces_more_than(headers: &HeaderMap, limit: usize) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|n| u64::try_from(limit).is_ok_and(|limit| n > limit))
+}
+
+/// A connection whose writes fail (`TimedOut`) once one has waited
+/// `timeout` without the client taking a byte: nginx's `send_timeout`, the
+/// time between two successive writes, not a bound on the whole answer.
+/// Reads pass through untouched (hyper's header timeout and the routes'
+/// body timeouts bound them).
+pub struct SendTimeout<T> {
+    inner: T,
+    timeout: Duration,
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> SendTimeout<T> {
+    pub fn new(inner: T, timeout: Duration) -> Self {
+        SendTimeout {
+            inner,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// `poll` as the wrapper answers it: progress disarms the timer, a
+    /// write that waits arms it, and one that has waited too long fails.
+    fn watch<R>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        poll: std::task::Poll<std::io::Result<R>>,
+    ) -> std::task::Poll<std::io::Result<R>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        match poll {
+            Poll::Ready(r) => {
+                self.stalled = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let timeout = self.timeout;
+                let sleep = self
+                    .stalled
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the client read nothing for the send timeout",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for SendTimeout<T> {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for SendTimeout<T> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = std::pin::Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.watch(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = std::pin::Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.watch(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let poll = std::pin::Pin::new(&mut this.inner).poll_flush(cx);
+        this.watch(cx, poll)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let poll = std::pin::Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.watch(cx, poll)
+    }
 }
 
 /// Descriptors kept free for files, the WebSocket connections and the rest.
@@ -204,12 +316,14 @@ impl http_body::Body for Tracked {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, holding at most
-/// `cap` connections, each given `header_timeout` to send its headers.
+/// `cap` connections, each given `header_timeout` to send its headers and
+/// closed when a write waits `send_timeout` for the client to read.
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: Router,
     cap: usize,
     header_timeout: Duration,
+    send_timeout: Duration,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let tracker = Tracker::default();
@@ -251,7 +365,7 @@ pub async fn run(
                 }
             });
             let conn = http
-                .serve_connection(TokioIo::new(stream), svc)
+                .serve_connection(TokioIo::new(SendTimeout::new(stream, send_timeout)), svc)
                 .with_upgrades();
             tokio::select! {
                 _ = conn => {}

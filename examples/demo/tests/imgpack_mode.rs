@@ -28,12 +28,18 @@ struct Server {
 
 impl Server {
     fn start(name: &str) -> Server {
+        Server::start_with(name, &[])
+    }
+
+    /// [`Server::start`] with more command-line options.
+    fn start_with(name: &str, options: &[&str]) -> Server {
         let dir = std::env::temp_dir().join(format!("fw-demo-test-{name}-{}", std::process::id()));
         let images = dir.join("images");
         std::fs::create_dir_all(&images).expect("temp dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_framewire-demo"))
             .args(["--port", "0", "--images"])
             .arg(&images)
+            .args(options)
             .env("TMPDIR", &dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -643,4 +649,81 @@ fn a_refused_upload_is_read_to_its_end_so_the_413_arrives() {
     assert_eq!(status, 415);
     // The server is still there.
     assert_eq!(server.state()["format"], "vcbn");
+}
+
+/// Whether a new connection gets `GET /api/state` answered within 5 s.
+fn answered(addr: &str) -> bool {
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return false;
+    };
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let req = format!("GET /api/state HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    out.starts_with(b"HTTP/1.1 200")
+}
+
+/// Clients that stop reading cannot hold every connection: a write that
+/// waits `--send-timeout` for its client fails, the connection is closed,
+/// and a newcomer is served. With a send timeout longer than the test, the
+/// same clients do lock newcomers out (so the setup really stalls).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_stop_reading_are_closed_after_the_send_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    for (send_timeout, served) in [("1000", false), ("2", true)] {
+        let server = Server::start_with(
+            "stalled",
+            &["--max-connections", "8", "--send-timeout", send_timeout],
+        );
+        let addr: std::net::SocketAddr = server.addr.parse().expect("address");
+        // Eight clients ask for /stream?n=300 (about 17 MB) with a 4 KiB
+        // receive buffer, and never read.
+        let mut hogs = Vec::new();
+        for _ in 0..8 {
+            let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+            sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+            let mut s = sock.connect(addr).await.expect("connect");
+            let req = format!("GET /stream?n=300 HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+            s.write_all(req.as_bytes()).await.expect("request");
+            hogs.push(s);
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let a = server.addr.clone();
+        let got = tokio::task::spawn_blocking(move || answered(&a))
+            .await
+            .expect("probe");
+        assert_eq!(got, served, "--send-timeout {send_timeout}");
+        drop(hogs);
+    }
+}
+
+/// A slow upload holds the one parse slot for at most its body timeout
+/// (30 s); the requests behind it wait 5 s at most, then get a 503 that
+/// says why, instead of queueing behind every slow upload.
+#[test]
+fn requests_behind_a_slow_upload_wait_a_bounded_time() {
+    let server = Server::start("slow-upload");
+    let mut slow = TcpStream::connect(&server.addr).expect("connect");
+    let head = format!(
+        "POST /set_array HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[[",
+        server.addr
+    );
+    slow.write_all(head.as_bytes()).expect("write");
+    std::thread::sleep(Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    let (status, body) = server.post_json("/set_mode", r#"{"format":"vcbn"}"#);
+    let waited = started.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("busy"), "{body}");
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+    let (status, body) = server.post_json("/set_array", "[[1, 2]]");
+    assert_eq!(status, 503, "{body}");
+    drop(slow);
+    // Once the slow upload is gone, the slot is free again.
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, body) = server.post_json("/set_mode", r#"{"format":"vcbn"}"#);
+    assert_eq!(status, 200, "{body}");
 }
