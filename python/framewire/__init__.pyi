@@ -99,12 +99,13 @@ def blob_to_ndarray(header: Dict[str, Any], blob: _Buffer) -> np.ndarray:
 def parse_sac(buf: _Buffer) -> SacFile:
     """``SacFile(a, b, width, height, flags)``: ``a`` and ``b`` are read-only ``<i2`` views of ``buf``."""
 
-def dequantize(levels: npt.ArrayLike, vmin: float, vmax: float, resolution: int) -> np.ndarray:
+def dequantize(levels: npt.ArrayLike, vmin: float, vmax: float, resolution: int) -> Union[np.ndarray, np.float32]:
     """The value each level stands for: ``f32(vmin + q * ((vmax - vmin) / resolution))`` (docs/FORMATS.md §4.3).
 
     Levels of any integer, bool or float dtype (``uint8`` and ``uint16`` go
     through the Rust core, others through NumPy); the result is ``float32``
-    of their shape. ``ValueError`` for a ``resolution`` outside 1..=2**32-1 or
+    of their shape (a ``np.float32`` scalar for 0-d levels, as the
+    reference's arithmetic gives). ``ValueError`` for a ``resolution`` outside 1..=2**32-1 or
     levels of another kind (complex, strings, objects).
     """
 
@@ -165,7 +166,10 @@ class Decoder:
     instances whose ``offset`` is the frame's stream offset). The same bytes
     give the same items whatever the chunking. In strict mode (the default)
     it stops at the first error; with ``resync=True`` it scans on for the
-    next magic. ``finish`` reports a frame cut short at the end.
+    next magic. ``finish`` reports a frame cut short at the end. A frame
+    the decoder passes but NumPy cannot hold (a shape whose byte size is
+    above ``intp``) is a ``SizeOverflow`` item like the others: strict mode
+    stops there too.
 
     A decoder is one stream's state: use it from one thread at a time. A
     call made while another thread's call on the same decoder is running

@@ -28,7 +28,16 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
 /// A Python int, clamped to `i128` (a larger one is out of any range the
 /// functions take, and is reported with its own digits), and its text.
 pub fn big_int(v: &Bound<'_, PyAny>) -> PyResult<(i128, String)> {
-    let text = v.str()?.to_string();
+    // `str()` of an int over 4300 digits raises (Python 3.11+'s limit on
+    // int to text conversion): then its size in bits stands for it.
+    let text = match v.str() {
+        Ok(s) => s.to_string(),
+        Err(_) => format!(
+            "an int of {} bits",
+            v.call_method0("bit_length")
+                .map_or_else(|_| "?".to_owned(), |b| b.to_string())
+        ),
+    };
     match v.extract::<i128>() {
         Ok(n) => Ok((n, text)),
         Err(e) if e.is_instance_of::<PyOverflowError>(v.py()) => {

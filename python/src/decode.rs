@@ -220,6 +220,7 @@ pub fn dequantize<'py>(
         }
     };
     let d = framewire::quant::Dequantizer::new(vmin, vmax, resolution);
+    let zero_d = shape.is_empty();
     let out = PyArrayDyn::<f32>::zeros(py, shape, false);
     {
         let mut w = out.readwrite();
@@ -239,6 +240,10 @@ pub fn dequantize<'py>(
                 .map_err(|e| PyValueError::new_err(e.to_string()))?;
             py.detach(|| d.run(src, dst)).or_raise(py)?;
         }
+    }
+    // 0-d levels give a NumPy scalar, as the reference's arithmetic does.
+    if zero_d {
+        return out.into_any().get_item(PyTuple::empty(py));
     }
     Ok(out.into_any())
 }

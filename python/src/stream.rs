@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::args::big_int;
+use crate::args::{big_int, Arg};
 use crate::decode::{blob_to_ndarray, sac_parts, unpack_envelope};
 use crate::encode::with_bytes;
 use crate::errors;
@@ -116,12 +116,19 @@ fn boxed_decoder(limits: Limits, resync: bool) -> PyResult<Box<stream::Decoder<H
 pub struct Decoder {
     dec: Box<stream::Decoder<HEADER_BUF>>,
     pending: Option<Pending>,
+    /// Stopped (strict mode) at an error of this wrapper's own (a frame
+    /// the core passed but NumPy cannot hold), as the core stops at its.
+    halted: bool,
 }
 
 impl Decoder {
     /// Runs the events of one chunk (or of the end, for `None`).
     fn run(&mut self, py: Python<'_>, chunk: Option<&[u8]>) -> PyResult<Vec<Py<PyAny>>> {
         let mut items = Vec::new();
+        if self.halted {
+            return Ok(items);
+        }
+        let strict = !self.dec.is_resync();
         let mut failure: Option<PyErr> = None;
         let mut events = match chunk {
             Some(c) => self.dec.feed(c),
@@ -144,10 +151,15 @@ impl Decoder {
                             Ok(frame) => items.push(frame),
                             // A frame the stream decoder passed but the array
                             // views refuse (a dimension NumPy cannot hold):
-                            // an error item like the decoder's own, and the
-                            // rest of the chunk still decodes.
+                            // an error item like the decoder's own; strict
+                            // mode stops there (the rest of the chunk is not
+                            // consumed), resync goes on with the next frame.
                             Err(e) if e.is_instance(py, py::framewire_error(py)?.cast()?) => {
                                 items.push(restamp(py, &e, offset)?);
+                                if strict {
+                                    self.halted = true;
+                                    break;
+                                }
                             }
                             // Anything else (MemoryError) is raised, but only
                             // once the chunk is consumed, so the decoder's
@@ -185,15 +197,11 @@ fn restamp(py: Python<'_>, e: &PyErr, offset: u64) -> PyResult<Py<PyAny>> {
 #[pymethods]
 impl Decoder {
     #[new]
-    #[pyo3(signature = (*, resync = false, max_json_len = None))]
-    fn new(
-        py: Python<'_>,
-        resync: bool,
-        max_json_len: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let max_json_len = match max_json_len {
-            None => vcbn::DEFAULT_MAX_JSON_LEN,
-            Some(v) => {
+    #[pyo3(signature = (*, resync = false, max_json_len = Arg::Omitted))]
+    fn new(py: Python<'_>, resync: bool, max_json_len: Arg<'_>) -> PyResult<Self> {
+        let max_json_len = match &max_json_len {
+            Arg::Omitted => vcbn::DEFAULT_MAX_JSON_LEN,
+            Arg::Given(v) => {
                 let (n, text) = big_int(v)?;
                 u32::try_from(n)
                     .ok()
@@ -208,7 +216,11 @@ impl Decoder {
         };
         let limits = Limits::DEFAULT.with_max_json_len(max_json_len);
         let dec = py.detach(|| boxed_decoder(limits, resync))?;
-        Ok(Decoder { dec, pending: None })
+        Ok(Decoder {
+            dec,
+            pending: None,
+            halted: false,
+        })
     }
 
     /// Feeds the next bytes of the stream; returns the frames completed and
@@ -228,6 +240,7 @@ impl Decoder {
     fn reset(&mut self) {
         self.dec.reset();
         self.pending = None;
+        self.halted = false;
     }
 
     /// Bytes of the stream consumed so far.
@@ -239,7 +252,7 @@ impl Decoder {
     /// Whether the decoder stopped at an error (strict mode).
     #[getter]
     fn is_stopped(&self) -> bool {
-        self.dec.is_stopped()
+        self.dec.is_stopped() || self.halted
     }
 
     /// Whether it resynchronises after an error.

@@ -68,14 +68,20 @@ def test_imgpack_shape_numpy_cannot_hold_is_size_overflow():
 
 
 def test_stream_frame_numpy_cannot_hold_is_an_error_item():
-    """The stream goes on after it: frame, SizeOverflow at its offset, frame."""
+    """An error item like the decoder's own: strict mode stops there, resync goes on with the next frame."""
     good = fw.build_sac([1], [2])
     bad = vcbn_frame(HUGE[0])
     d = fw.Decoder()
     items = d.feed(good + bad + good)
-    assert [type(i).__name__ for i in items] == ["Frame", "SizeOverflow", "Frame"]
+    assert [type(i).__name__ for i in items] == ["Frame", "SizeOverflow"]
     assert items[1].offset == len(good) and str(items[1]).startswith(f"at stream offset {len(good)}:")
-    assert items[2].offset == len(good) + len(bad)
+    assert d.is_stopped and d.feed(good) == [] and d.finish() == []
+    d.reset()
+    assert not d.is_stopped and [type(i).__name__ for i in d.feed(good)] == ["Frame"]
+    d = fw.Decoder(resync=True)
+    items = d.feed(good + bad + good)
+    assert [type(i).__name__ for i in items] == ["Frame", "SizeOverflow", "Frame"]
+    assert items[2].offset == len(good) + len(bad) and not d.is_stopped
     assert d.finish() == []
 
 
@@ -141,11 +147,11 @@ def test_bits_out_of_range_names_the_bits_given(bits):
     assert str(e.value) == f"bits {bits} does not fit the dtype (expected 1 to 8)"
 
 
-def test_dequantize_keeps_the_shape_of_a_0d_array():
-    levels = np.array(3, np.uint8)
-    got = fw.dequantize(levels, 0.0, 1.0, 255)
-    want = ref.dequantize(levels, 0.0, 1.0, 255)
-    assert got.shape == want.shape == () and got.dtype == np.float32 and got == want
+def test_dequantize_of_0d_levels_is_a_scalar_as_the_reference():
+    for levels in (np.array(3, np.uint8), np.array(3, "<u2"), np.array(3, ">u2"), np.array(3, np.int64), np.array(True)):
+        got = fw.dequantize(levels, 0.0, 1.0, 255)
+        want = ref.dequantize(levels, 0.0, 1.0, 255)
+        assert type(got) is type(want) is np.float32 and got == want, levels.dtype
 
 
 def test_dtype_names_and_dtypes_but_not_scalar_types():
@@ -172,7 +178,7 @@ def test_no_elements_but_too_many_bytes_for_numpy_is_size_overflow(js):
     ok = fw.blob_to_ndarray({"dtype": "uint16", "shape": [0, 2**62 - 1]}, b"")
     assert ok.shape == (0, 2**62 - 1)
     good = fw.build_sac([1], [2])
-    items = fw.Decoder().feed(good + vcbn_frame(js) + good)
+    items = fw.Decoder(resync=True).feed(good + vcbn_frame(js) + good)
     assert [type(i).__name__ for i in items] == ["Frame", "SizeOverflow", "Frame"]
 
 
@@ -252,6 +258,8 @@ def test_explicit_none_is_not_the_default():
         fw.vcbn_bytes(a, 0, 1, "uint8", None)
     with pytest.raises(TypeError):
         fw.build_sac([1], [1], None)
+    with pytest.raises(TypeError):
+        fw.Decoder(max_json_len=None)
     # Omitted: the defaults.
     assert fw.build_sac([1], [1]) == ref.sac_bytes([1], [1])
     assert fw.pack_envelope(*fw.encode_data(a, 0, 1)) == ref.vcbn_bytes(a, 0, 1)
@@ -276,6 +284,10 @@ def test_dequantize_any_integer_bool_or_float_levels():
         (lambda: fw.Decoder(max_json_len=-1), "max_json_len must be from 0 to 65536, got -1"),
         (lambda: fw.Decoder(max_json_len=2**32), "got 4294967296"),
         (lambda: fw.Decoder(max_json_len=65537), "got 65537"),
+        # Past Python's 4300-digit limit for int to text: its size stands in.
+        (lambda: fw.build_sac([1], [1], 10**5000, 1), "TooManyElements"),
+        (lambda: fw.dequantize(np.zeros(2, np.uint8), 0, 1, 10**5000), "got an int of 16610 bits"),
+        (lambda: fw.encode(np.zeros((1, 2)), 0.0, 1.0, "uint8", 10**5000), "bits an int of 16610 bits does not fit"),
     ],
 )
 def test_out_of_range_ints_are_value_errors(call, fragment):

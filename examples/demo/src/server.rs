@@ -8,8 +8,9 @@
 //!   connection waits for its next request);
 //! - a **send timeout** ([`SendTimeout`], nginx's `send_timeout`): a
 //!   connection whose writes make no progress for that long (a client that
-//!   stopped reading) is closed, WebSocket connections included, so that
-//!   such clients cannot hold every connection (and every WebSocket slot);
+//!   stopped reading) is closed, WebSocket connections included (while
+//!   frames are being sent to them), so that such clients cannot hold
+//!   every connection;
 //! - a **connection cap**, below the process's open-file limit: when it is
 //!   reached, the connection that has been idle longest (no request in
 //!   flight) is closed to make room, so idle sockets cannot lock out a real

@@ -21,16 +21,16 @@ use crate::frames::{header_object, Summary, HEADER_BUF};
 use crate::inspect::{string, Object};
 use crate::{bad, shown, Failure};
 
-/// The longest link frame `frames --link` reassembles.
+/// The longest link frame `frames --link` reassembles from a file.
 const MAX_FRAME: u64 = 1 << 30;
+/// The longest it reassembles from a pipe, a FIFO or a terminal, whose
+/// length is unknown (a longer frame is reported damaged).
+const MAX_PIPED_FRAME: u64 = 64 << 20;
 
-/// The decoder's buffer for a capture of `file_len` bytes (`None` for a
-/// pipe, a FIFO or a terminal, whose length is unknown): no frame in a file
-/// can be longer than the file, and none longer than [`MAX_FRAME`] is
-/// reassembled. The buffer is zero-allocated, so the pages a pipe's frames
-/// never reach are never touched.
+/// The decoder's buffer for a capture of `file_len` bytes (`None` when the
+/// length is unknown): no frame in a file can be longer than the file.
 fn buffer_len(file_len: Option<u64>) -> usize {
-    let len = file_len.map_or(MAX_FRAME, |n| n.min(MAX_FRAME));
+    let len = file_len.map_or(MAX_PIPED_FRAME, |n| n.min(MAX_FRAME));
     usize::try_from(len).unwrap_or(usize::MAX >> 1) + framewire::link::HEADER_TRAILER
 }
 
@@ -93,6 +93,7 @@ pub(crate) fn scan(
     chunk_size: usize,
     out: &mut impl Write,
 ) -> Result<Summary, Failure> {
+    // Zero-allocated: the pages no frame reaches are never touched.
     let mut buf = vec![0u8; buffer_len(file_len)];
     let mut dec = Decoder::new(&mut buf).expecting(0);
     let mut frames: Box<stream::Decoder<HEADER_BUF>> = Box::new(stream::Decoder::new());

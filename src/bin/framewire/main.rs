@@ -105,8 +105,9 @@ enum Command {
     /// {"offset":O,"damaged":"...","length":L} for a damaged one, and
     /// {"offset":O,"lost":N,"expected":E,"got":S} before a frame that follows
     /// lost ones. Exits 0 when every link frame was intact, in sequence from
-    /// 0, and carried one SAC or VCBN frame. Link frames longer than 1 GiB
-    /// are reported damaged. FILE may be a pipe (/dev/stdin).
+    /// 0, and carried one SAC or VCBN frame. Link frames longer than the
+    /// file, or than 1 GiB, are reported damaged; FILE may be a pipe
+    /// (/dev/stdin), where the limit is 64 MiB.
     Frames {
         /// A file of frames back to back.
         file: PathBuf,
