@@ -12,6 +12,7 @@ import path from 'node:path';
 
 import * as fw from '../../examples/demo/static/framewire.js';
 import { bad as badCases, good as goodCases, writeCorpus } from './corpus.mjs';
+import { imgpack } from './imgpack_corpus.mjs';
 import { cli, compare, goldenFiles, rustTruth, summarize, tempDir } from './lib.mjs';
 
 const corpusDir = tempDir('fw-corpus-');
@@ -249,22 +250,12 @@ test('readFrames: a header is checked as soon as it is in, and frames of 2^53 by
 });
 
 test('NaN bits survive decoding: float16 payloads (quieted, as Rust) and float32 copies', () => {
-  const enc = new TextEncoder();
-  const msg = (json, blob, align) => {
-    const j = enc.encode(json);
-    const pad = (align - ((4 + j.length) % align)) % align;
-    const out = new Uint8Array(4 + j.length + pad + blob.length);
-    new DataView(out.buffer).setUint32(0, j.length, false);
-    out.set(j, 4);
-    out.set(blob, 4 + j.length + pad);
-    return out;
-  };
   // float16 0x7c01, 0xfc01, 0x7dff (signalling, payloads) and 0x7e00 (quiet).
   const halves = [0x7c01, 0xfc01, 0x7dff, 0x7e00];
   for (const be of [false, true]) {
     const blob = new Uint8Array(8);
     halves.forEach((h, i) => new DataView(blob.buffer).setUint16(2 * i, h, !be));
-    const f = fw.parseImgpack(msg(`{"dtype":"float16","shape":[1,4]${be ? ',"endianness":"BE"' : ''}}`, blob, 2));
+    const f = fw.parseImgpack(imgpack(`{"dtype":"float16","shape":[1,4]${be ? ',"endianness":"BE"' : ''}}`, blob));
     assert.deepEqual(Array.from(new Uint32Array(f.data.buffer, f.data.byteOffset, 4)),
       [0x7fc02000, 0xffc02000, 0x7fffe000, 0x7fc00000]);
   }
@@ -273,7 +264,7 @@ test('NaN bits survive decoding: float16 payloads (quieted, as Rust) and float32
   for (const [be, shift] of [[true, 0], [false, 1]]) {
     const blob = new Uint8Array(12);
     nans.forEach((b, i) => new DataView(blob.buffer).setUint32(4 * i, b, !be));
-    const m = msg(`{"dtype":"float32","shape":[1,3]${be ? ',"endianness":"BE"' : ''}}`, blob, 4);
+    const m = imgpack(`{"dtype":"float32","shape":[1,3]${be ? ',"endianness":"BE"' : ''}}`, blob);
     const buf = new Uint8Array(m.length + shift);
     buf.set(m, shift);
     const f = fw.parseImgpack(buf.subarray(shift));

@@ -18,7 +18,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
-import { bad as badCases, good as goodCases } from './corpus.mjs';
+import { bad as badCases, good as goodCases, sac, vcbn } from './corpus.mjs';
+import { imgpack } from './imgpack_corpus.mjs';
 import { cli, compare, goldenFiles, readNpy, repo, rustTruth, summarize, tempDir, writeNpy } from './lib.mjs';
 
 const BASE = process.env.DEMO_URL;
@@ -324,27 +325,6 @@ test('without a .sac (404) or with a broken one, the image shows alone', async (
 test('the page draws edge-case frames as specified: order F, empty and huge shapes, ranges too wide to subtract, short SAC arrays', async () => {
   await page.goto(`${BASE}/?colormap=gray`);
   await page.waitForFunction(() => window.demo.frames >= 1 && window.demo.overlay !== 'loading', null, { timeout: 15000 });
-  const enc = new TextEncoder();
-  const vcbn = (json, blob) => {
-    const j = enc.encode(json);
-    const pad = (9 + j.length) % 2;
-    const out = new Uint8Array(9 + j.length + pad + blob.length);
-    out.set(enc.encode('VCBN'), 0);
-    out[4] = 1;
-    new DataView(out.buffer).setUint32(5, j.length, false);
-    out.set(j, 9);
-    out.set(blob, 9 + j.length + pad);
-    return Array.from(out);
-  };
-  const imgpack = (json, blob, align) => {
-    const j = enc.encode(json);
-    const pad = (align - ((4 + j.length) % align)) % align;
-    const out = new Uint8Array(4 + j.length + pad + blob.length);
-    new DataView(out.buffer).setUint32(0, j.length, false);
-    out.set(j, 4);
-    out.set(blob, 4 + j.length + pad);
-    return Array.from(out);
-  };
   // Each case runs in one evaluate: no WebSocket frame can come in between.
   const show = (bytes) => page.evaluate((b) => {
     const before = window.demo.errors.length;
@@ -352,7 +332,7 @@ test('the page draws edge-case frames as specified: order F, empty and huge shap
     const c = document.querySelector('#frame');
     const d = c.width && c.height ? Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data) : [];
     return { width: c.width, height: c.height, data: d, errors: window.demo.errors.slice(before), shape: window.demo.last.header.shape.map(String) };
-  }, bytes);
+  }, Array.from(bytes));
 
   // order F: value i at row i % H, column floor(i / H).
   let r = await show(vcbn('{"dtype":"uint8","shape":[2,3],"order":"F","resolution":5}', [0, 1, 2, 3, 4, 5]));
@@ -377,33 +357,20 @@ test('the page draws edge-case frames as specified: order F, empty and huge shap
   // imgpack float64 over a finite range whose width overflows: scaled by halves.
   const values = [-5e307, 0, 9e307];
   const f64 = new Uint8Array(new Float64Array(values).buffer);
-  r = await show(imgpack('{"dtype":"float64","shape":[1,3],"vmin":-1e308,"vmax":1e308}', Array.from(f64), 8));
+  r = await show(imgpack('{"dtype":"float64","shape":[1,3],"vmin":-1e308,"vmax":1e308}', f64));
   assert.deepEqual(r.errors, []);
   const t = (x) => (x * 0.5 - -1e308 / 2) / (1e308 / 2 - -1e308 / 2);
   expectGray(r, values.map((x) => Math.round(255 * t(x))), 255);
   assert.deepEqual([r.data[0], r.data[4], r.data[8]], [64, 128, 242]);
 
   // A SAC file whose b is shorter than the image is refused, as a short a is.
-  const sac = (a, b, w, h) => {
-    const out = new Uint8Array(24 + 2 * (a.length + b.length));
-    const dv = new DataView(out.buffer);
-    out.set(enc.encode('SAC1'), 0);
-    out[5] = 1;
-    out[6] = 2;
-    dv.setUint32(8, a.length, true);
-    dv.setUint32(12, b.length, true);
-    dv.setUint32(16, w, true);
-    dv.setUint32(20, h, true);
-    [...a, ...b].forEach((v, i) => dv.setInt16(24 + 2 * i, v, true));
-    return Array.from(out);
-  };
   const overlay = (bytes) => page.evaluate((b) => {
     try {
       return { max: window.demo.overlayOf(new Uint8Array(b).buffer) };
     } catch (err) {
       return { error: err.message };
     }
-  }, bytes);
+  }, Array.from(bytes));
   assert.deepEqual(await overlay(sac([3, 4, 0, 6], [0, 0, 0, 8], 2, 2)), { max: 10 });
   // Without a shape, the image's size decides, for b as for a.
   const [pw, ph] = await page.evaluate(() => {
