@@ -43,7 +43,7 @@ enum Kind {
 /// An input array as the core reads it: native byte order, C-contiguous,
 /// f32, f64 or complex (viewed as interleaved floats).
 pub struct Input<'py> {
-    /// The array NumPy's reductions would see (C-contiguous).
+    /// The array as read (C-contiguous, aligned), for NumPy's reductions.
     array: Bound<'py, PyAny>,
     kind: Kind,
     shape: Vec<usize>,
@@ -69,9 +69,7 @@ impl<'py> Input<'py> {
         let kind = kind.unwrap_or(Kind::F32);
         let arr = c_aligned(arr)?;
         let shape = arr.cast::<PyUntypedArray>()?.shape().to_vec();
-        // What the reference's `np.asarray` makes of it (a masked array's
-        // data, its mask dropped), for NumPy's reductions.
-        let array = py::asarray(py)?.call1((&arr,))?;
+        let array = arr.clone();
         // Complex arrays as interleaved (re, im) floats: a view, no copy.
         let floats = match kind {
             Kind::C64 => arr.call_method1("view", (py::float32(py)?,))?,
@@ -572,9 +570,12 @@ pub fn numpy_zero_signs(
 ) -> PyResult<(f64, f64)> {
     let ask = |name: &str, x: f64| -> PyResult<f64> {
         if x == 0.0 {
+            // What the references' `np.asarray` makes of it: a masked
+            // array's data, its mask dropped.
+            let plain = py::asarray(py)?.call1((array,))?;
             py.import("numpy")?
                 .getattr(name)?
-                .call1((array,))?
+                .call1((plain,))?
                 .extract()
         } else {
             Ok(x)
