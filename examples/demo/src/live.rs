@@ -17,7 +17,8 @@
 //!
 //! What a client can make the server hold is bounded: WebSocket messages
 //! and frames of at most [`MAX_WS_MESSAGE`] bytes, at most [`MAX_SOCKETS`]
-//! WebSocket connections, request bodies of at most [`MAX_BODY`] bytes
+//! WebSocket connections (each pinged every [`PING_INTERVAL`], and closed
+//! when its peer stays silent after a ping), request bodies of at most [`MAX_BODY`] bytes
 //! (413 beyond) read within [`BODY_TIMEOUT`], and [`PARSE_SLOTS`] arrays
 //! parsed at a time, each straight into one flat buffer (`jsonarray.rs`);
 //! the array on show is kept for `/set_mode` to re-encode (at most
@@ -55,6 +56,12 @@ pub const MAX_ELEMENTS: u64 = 4096 * 4096;
 pub const MAX_WS_MESSAGE: usize = 1024;
 /// The most WebSocket connections at once (beyond: 503).
 pub const MAX_SOCKETS: usize = 128;
+/// How often each WebSocket is pinged. A peer that has sent nothing (no
+/// pong, no message) for a whole interval after a ping is gone (a closed
+/// laptop, a dropped link: no FIN ever comes) and its connection is closed,
+/// so that it cannot hold one of the [`MAX_SOCKETS`] slots while no frame
+/// is being sent. Browsers answer pings by themselves.
+pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 /// How many `/set_array` bodies are parsed at once; the others wait their
 /// turn before their body is read, for at most [`SLOT_WAIT`].
 pub const PARSE_SLOTS: usize = 1;
@@ -109,6 +116,8 @@ pub struct Live {
     pub(crate) fixed: Mutex<Option<Arc<Fixed>>>,
     sockets: Arc<Semaphore>,
     pub(crate) parsing: Arc<Semaphore>,
+    /// [`PING_INTERVAL`], or `--ping-interval`.
+    ping_interval: Duration,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -160,8 +169,9 @@ pub fn pattern(t: f32, out: &mut Vec<f32>) {
 }
 
 impl Live {
-    /// Starts the animation task.
-    pub fn start() -> Arc<Live> {
+    /// Starts the animation task; WebSockets are pinged every
+    /// `ping_interval` (see [`PING_INTERVAL`]).
+    pub fn start(ping_interval: Duration) -> Arc<Live> {
         let mut buf = Vec::new();
         pattern(0.0, &mut buf);
         let first = Frame {
@@ -176,6 +186,7 @@ impl Live {
             fixed: Mutex::new(None),
             sockets: Arc::new(Semaphore::new(MAX_SOCKETS)),
             parsing: Arc::new(Semaphore::new(PARSE_SLOTS)),
+            ping_interval,
         });
         tokio::spawn(animate(live.clone()));
         live
@@ -281,8 +292,24 @@ async fn connection(mut socket: WebSocket, live: Arc<Live>) {
     if socket.send(Message::Binary(first)).await.is_err() {
         return;
     }
+    let mut ping = tokio::time::interval(live.ping_interval);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.reset(); // the first tick one interval from now, not at once
+                  // A ping was sent and nothing has come from the peer since.
+    let mut unanswered = false;
     loop {
         tokio::select! {
+            _ = ping.tick() => {
+                if unanswered {
+                    // Silent for a whole interval after a ping: gone.
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+                if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                    break;
+                }
+                unanswered = true;
+            }
             changed = rx.changed() => {
                 if changed.is_err() {
                     break;
@@ -296,13 +323,15 @@ async fn connection(mut socket: WebSocket, live: Arc<Live>) {
                 // Any text message asks for the current frame: this page
                 // sends "resend", imgpack's page "send".
                 Some(Ok(Message::Text(_))) => {
+                    unanswered = false;
                     let bytes = rx.borrow_and_update().bytes.clone();
                     if socket.send(Message::Binary(bytes)).await.is_err() {
                         break;
                     }
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
-                Some(Ok(_)) => {}
+                // A pong (or any other message) shows the peer is there.
+                Some(Ok(_)) => unanswered = false,
             }
         }
     }

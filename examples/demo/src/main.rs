@@ -72,7 +72,7 @@ struct Options {
     #[arg(long, value_name = "DIR")]
     images: Option<PathBuf>,
     /// Also answer to this host name (repeatable; `*` for any). localhost,
-    /// 127.0.0.1 and [::1] always are; others are refused, against DNS
+    /// 127.0.0.1 and `[::1]` always are; others are refused, against DNS
     /// rebinding.
     #[arg(long = "allow-host", value_name = "NAME")]
     allow_hosts: Vec<String>,
@@ -90,6 +90,10 @@ struct Options {
     /// read before the connection is closed (nginx's send_timeout).
     #[arg(long, default_value_t = server::SEND_TIMEOUT.as_secs(), value_name = "SECS")]
     send_timeout: u64,
+    /// Seconds between pings on each WebSocket; a peer that answers
+    /// nothing for one interval after a ping is disconnected.
+    #[arg(long, default_value_t = live::PING_INTERVAL.as_secs(), value_name = "SECS")]
+    ping_interval: u64,
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -136,7 +140,7 @@ async fn serve(opts: Options) -> Result<(), String> {
         }
     };
 
-    let live = live::Live::start();
+    let live = live::Live::start(std::time::Duration::from_secs(opts.ping_interval.max(1)));
     let cdn = Arc::new(
         cdn::Cdn::new(&images, opts.follow_symlinks)
             .map_err(|e| format!("--images {}: {e}", images.display()))?,

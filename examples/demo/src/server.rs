@@ -10,7 +10,8 @@
 //!   connection whose writes make no progress for that long (a client that
 //!   stopped reading) is closed, WebSocket connections included (while
 //!   frames are being sent to them), so that such clients cannot hold
-//!   every connection;
+//!   every connection (a WebSocket peer that is gone while nothing is sent
+//!   to it is found by its unanswered pings: `live::PING_INTERVAL`);
 //! - a **connection cap**, below the process's open-file limit: when it is
 //!   reached, the connection that has been idle longest (no request in
 //!   flight) is closed to make room, so idle sockets cannot lock out a real

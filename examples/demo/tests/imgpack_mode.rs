@@ -2,7 +2,9 @@
 //! asks for a frame, `POST /set_mode` switches the stream to imgpack's latest
 //! layout (each frame decoded here with the Rust library), bad `/set_mode`
 //! bodies are refused with the reason, and `/set_array` takes imgpack's
-//! `{"data": [[...]]}` body.
+//! `{"data": [[...]]}` body. The connection limits are checked here too:
+//! refused uploads read to their end, the send timeout, bounded waits for
+//! the parse slot, and pings that find WebSocket peers gone silent.
 //!
 //! Each test starts the built demo binary on a free loopback port with an
 //! empty image folder, and talks to it over HTTP/1.1 (by hand, below) and
@@ -726,4 +728,65 @@ fn requests_behind_a_slow_upload_wait_a_bounded_time() {
     std::thread::sleep(Duration::from_millis(500));
     let (status, body) = server.post_json("/set_mode", r#"{"format":"vcbn"}"#);
     assert_eq!(status, 200, "{body}");
+}
+
+/// Whether the WebSocket ends (a close frame, an error or the end of the
+/// stream) within `wait`, and whether a ping came before that.
+async fn ends_within(ws: &mut Ws, wait: Duration) -> (bool, bool) {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut pinged = false;
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => return (false, pinged),
+            Ok(Some(Ok(Message::Ping(_)))) => pinged = true,
+            Ok(Some(Ok(Message::Close(_)))) | Ok(Some(Err(_))) | Ok(None) => return (true, pinged),
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// A WebSocket peer that has gone silent (a closed laptop: no FIN, no
+/// pong) is disconnected one ping interval after an unanswered ping, even
+/// while a posted array is shown and no frame is being sent, so such peers
+/// cannot hold the 128 WebSocket slots. A peer that answers pings (here
+/// tungstenite, as it reads) stays. With an interval longer than the test,
+/// the silent peer stays too (so the test can fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_websocket_peers_are_closed_after_an_unanswered_ping() {
+    for (interval, closed) in [("1000", false), ("1", true)] {
+        let server = Server::start_with("ping", &["--ping-interval", interval]);
+        let (status, body) = server.post_json("/set_array", "[[1, 2], [3, 4]]");
+        assert_eq!(status, 200, "{body}");
+        let mut silent = server.ws().await;
+        let mut live = server.ws().await;
+        // `live` reads (and so answers pings) for 3.5 s; `silent` does not.
+        let until = tokio::time::Instant::now() + Duration::from_millis(3500);
+        let mut pinged = false;
+        while let Ok(msg) = tokio::time::timeout_at(until, live.next()).await {
+            match msg {
+                Some(Ok(Message::Ping(_))) => pinged = true,
+                Some(Ok(_)) => {}
+                other => panic!("--ping-interval {interval}: the answering peer ended: {other:?}"),
+            }
+        }
+        assert_eq!(
+            pinged, closed,
+            "--ping-interval {interval}: pings to the answering peer"
+        );
+        let (ended, silent_pinged) = ends_within(&mut silent, Duration::from_secs(1)).await;
+        assert_eq!(
+            ended, closed,
+            "--ping-interval {interval}: the silent peer closed"
+        );
+        assert_eq!(
+            silent_pinged, closed,
+            "--ping-interval {interval}: the silent peer pinged"
+        );
+        live.send(Message::Text("resend".into()))
+            .await
+            .expect("send");
+        frame_within(&mut live, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("--ping-interval {interval}: the answering peer is served"));
+    }
 }
