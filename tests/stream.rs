@@ -967,3 +967,61 @@ fn empty_vcbn_header_is_an_error_not_a_hang() {
         }
     }
 }
+
+/// In resync mode, the first bytes of a magic cut off by the end of the
+/// stream are a `Truncated` frame, after an error as before one (only bytes
+/// that cannot start a magic are skipped silently), in any chunking.
+#[test]
+fn a_magic_cut_off_after_an_error_is_truncated() {
+    let truncated = |offset, available| {
+        Ev::Err(StreamError {
+            offset,
+            error: Error::Truncated {
+                needed: 4,
+                available,
+            },
+        })
+    };
+    let bad = run::<64>(b"XXXX", &[], true).remove(0);
+    assert!(
+        matches!(
+            bad,
+            Ev::Err(StreamError {
+                offset: 0,
+                error: Error::BadMagic {
+                    found: [b'X', b'X', b'X', b'X'],
+                    ..
+                }
+            })
+        ),
+        "{bad:?}"
+    );
+    for (stream, want) in [
+        (&b"SAC"[..], vec![truncated(0, 3)]),
+        (b"XXXXS", vec![bad.clone(), truncated(4, 1)]),
+        (b"XXXXSA", vec![bad.clone(), truncated(4, 2)]),
+        (b"XXXXSAC", vec![bad.clone(), truncated(4, 3)]),
+        (b"XXXXVCB", vec![bad.clone(), truncated(4, 3)]),
+        (b"XXXXxSSAC", vec![bad.clone(), truncated(6, 3)]),
+        (b"XXXXxyz", vec![bad.clone()]),
+        // The "SAC1" at 4 lies inside the SAC header cut short at 0.
+        (
+            b"SAC1SAC1x",
+            vec![Ev::Err(StreamError {
+                offset: 0,
+                error: Error::Truncated {
+                    needed: 24,
+                    available: 9,
+                },
+            })],
+        ),
+    ] {
+        for cuts in [vec![], (0..stream.len()).collect()] {
+            assert_eq!(
+                run::<64>(stream, &cuts, true),
+                want,
+                "{stream:?} cut at {cuts:?}"
+            );
+        }
+    }
+}

@@ -117,10 +117,13 @@ impl<'a> Number<'a> {
 /// limits tokens to [`MAX_NUMBER_LEN`](super::MAX_NUMBER_LEN)). `None` if `text` is not such a number.
 ///
 /// ```
+/// # // `json` is public with the `unstable-json` feature only.
+/// # #[cfg(feature = "unstable-json")] {
 /// use framewire::json::parse_number;
 /// assert_eq!(parse_number("0.1"), Some(0.1));
 /// assert_eq!(parse_number("1e400"), Some(f64::INFINITY));
 /// assert_eq!(parse_number("0x10"), None);
+/// # }
 /// ```
 pub fn parse_number(text: &str) -> Option<f64> {
     crate::decimal::parse(text)

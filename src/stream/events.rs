@@ -217,8 +217,15 @@ impl<const N: usize> Events<'_, '_, N> {
                 if !self.at_end {
                     return None;
                 }
-                return match self.dec.pending_truncation() {
-                    Some((error, true)) => Some(self.dec.error(error)),
+                let pending = match self.dec.pending_truncation() {
+                    Some(_) if self.dec.cut_at_end => None,
+                    pending => pending,
+                };
+                return match pending {
+                    Some((error, true)) => {
+                        self.dec.cut_at_end = true;
+                        Some(self.dec.error(error))
+                    }
                     Some((error, false)) => {
                         let offset = self.dec.frame_start;
                         self.dec.reset();

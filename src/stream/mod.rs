@@ -198,6 +198,10 @@ pub struct Decoder<const N: usize> {
     taken: u64,
     limits: Limits,
     resync: bool,
+    /// At the end of the stream, a `Truncated` was reported: the bytes
+    /// replayed after it lie inside that frame, so a frame they begin and
+    /// do not finish is not reported again.
+    cut_at_end: bool,
 }
 
 impl<const N: usize> Default for Decoder<N> {
@@ -249,6 +253,7 @@ impl<const N: usize> Decoder<N> {
             taken: 0,
             limits,
             resync: false,
+            cut_at_end: false,
         }
     }
 
@@ -292,6 +297,7 @@ impl<const N: usize> Decoder<N> {
     /// (its stream offset continues from [`Decoder::position`]).
     pub fn reset(&mut self) {
         self.head_len = 0;
+        self.cut_at_end = false;
         self.replay_start = 0;
         self.replay_end = 0;
         self.phase = Phase::Head;
@@ -303,6 +309,7 @@ impl<const N: usize> Decoder<N> {
     /// Starts decoding `chunk`. Call [`Events::next`] until it returns `None`;
     /// by then the whole chunk is consumed.
     pub fn feed<'d, 'a>(&'d mut self, chunk: &'a [u8]) -> Events<'d, 'a, N> {
+        self.cut_at_end = false;
         Events {
             dec: self,
             input: chunk,
@@ -313,8 +320,11 @@ impl<const N: usize> Decoder<N> {
 
     /// Declares the end of the stream. Drain the returned events like a
     /// chunk's: a frame cut short is reported as [`Error::Truncated`] (with
-    /// its offset); in resync mode, frames hidden in the header bytes buffered
-    /// for it are then still recovered. Afterwards the decoder is ready for a
+    /// its offset), including, in resync mode, the first 1 to 3 bytes of a
+    /// magic; in resync mode, whole frames hidden in the header bytes
+    /// buffered for it are then still recovered (a frame they begin and do
+    /// not finish lies inside the one reported, and is not reported again).
+    /// Afterwards the decoder is ready for a
     /// new stream (offsets continue from [`Decoder::position`]).
     pub fn finish(&mut self) -> Events<'_, 'static, N> {
         Events {

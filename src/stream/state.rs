@@ -66,6 +66,8 @@ impl<const N: usize> Decoder<N> {
         let available = self.pos.saturating_sub(self.frame_start);
         let (needed, rescan) = match (self.phase, self.parsed) {
             (Phase::Head, _) if self.head_len > 0 => (self.head_need() as u64, true),
+            // Resync: the start of a magic (1 to 3 bytes) cut off by the end.
+            (Phase::Scan, _) if self.head_len > 0 => (4, true),
             (Phase::Pad | Phase::Payload { .. }, Parsed::Sac(h)) => (h.frame_len(), false),
             (Phase::Pad | Phase::Payload { .. }, Parsed::Vcbn(h)) => (h.frame_len(), false),
             _ => return None,
