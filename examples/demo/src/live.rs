@@ -294,8 +294,10 @@ async fn connection(mut socket: WebSocket, live: Arc<Live>) {
     }
     let mut ping = tokio::time::interval(live.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ping.reset(); // the first tick one interval from now, not at once
-                  // A ping was sent and nothing has come from the peer since.
+    // The first tick one interval from now, not at once.
+    ping.reset();
+    // A ping was sent, and since then nothing has come from the peer and no
+    // frame has been sent to it.
     let mut unanswered = false;
     loop {
         tokio::select! {
@@ -318,6 +320,10 @@ async fn connection(mut socket: WebSocket, live: Arc<Live>) {
                 if socket.send(Message::Binary(bytes)).await.is_err() {
                     break;
                 }
+                // While frames are sent, the send timeout finds a peer that
+                // is gone (its writes stop making progress); a ping may be
+                // queued behind them, read late by a slow but live peer.
+                unanswered = false;
             }
             msg = socket.recv() => match msg {
                 // Any text message asks for the current frame: this page
