@@ -1025,3 +1025,43 @@ fn a_magic_cut_off_after_an_error_is_truncated() {
         }
     }
 }
+
+/// At the end of a stream in resync mode, a frame found in the header bytes
+/// of one cut short, whose header was handed out and whose payload is cut
+/// short too, still gets its `Truncated` (found by the stream fuzzer).
+#[test]
+fn a_frame_begun_inside_a_truncated_header_gets_its_error() {
+    let sac =
+        sac::encode_to_vec(&[1, 2, 3, 4, 5, 6], &[6, 5, 4, 3, 2, 1], Shape::new(2, 3)).unwrap();
+    let mut stream = b"VCBN\x01".to_vec();
+    stream.extend_from_slice(&1000u32.to_be_bytes());
+    stream.extend_from_slice(&sac[..sac.len() - 2]);
+    for cuts in [vec![], (0..stream.len()).collect()] {
+        let evs = run::<1024>(&stream, &cuts, true);
+        assert!(
+            matches!(
+                evs.first(),
+                Some(Ev::Err(StreamError {
+                    offset: 0,
+                    error: Error::Truncated { .. }
+                }))
+            ),
+            "{evs:?}"
+        );
+        assert!(
+            matches!(evs.get(1), Some(Ev::Header { offset: 9, .. })),
+            "{evs:?}"
+        );
+        assert_eq!(
+            evs.last(),
+            Some(&Ev::Err(StreamError {
+                offset: 9,
+                error: Error::Truncated {
+                    needed: sac.len() as u64,
+                    available: sac.len() as u64 - 2
+                }
+            })),
+            "{evs:?}"
+        );
+    }
+}

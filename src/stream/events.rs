@@ -218,7 +218,9 @@ impl<const N: usize> Events<'_, '_, N> {
                     return None;
                 }
                 let pending = match self.dec.pending_truncation() {
-                    Some(_) if self.dec.cut_at_end => None,
+                    // A header begun inside the frame already reported; a
+                    // frame whose header was handed out still gets its error.
+                    Some((_, true)) if self.dec.cut_at_end => None,
                     pending => pending,
                 };
                 return match pending {

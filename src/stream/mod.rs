@@ -322,8 +322,9 @@ impl<const N: usize> Decoder<N> {
     /// chunk's: a frame cut short is reported as [`Error::Truncated`] (with
     /// its offset), including, in resync mode, the first 1 to 3 bytes of a
     /// magic; in resync mode, whole frames hidden in the header bytes
-    /// buffered for it are then still recovered (a frame they begin and do
-    /// not finish lies inside the one reported, and is not reported again).
+    /// buffered for it are then still recovered (a header they begin and
+    /// do not finish lies inside the frame reported, and is not reported
+    /// again; a frame whose header was handed out gets its `Truncated`).
     /// Afterwards the decoder is ready for a
     /// new stream (offsets continue from [`Decoder::position`]).
     pub fn finish(&mut self) -> Events<'_, 'static, N> {
