@@ -11,6 +11,14 @@ which gives the noise floor: its median should be near 1.0 and its spread
 shows how much a ratio moves on this machine. Every output is checked
 against the reference's bytes first.
 
+The "memory floor" line times what any implementation of the two calls
+must do at the least, with no arithmetic: read the input once and write
+two fresh results of the blob's and the envelope's sizes (on two threads,
+as framewire does). Its ratio is the most that `encode_data` +
+`pack_envelope` can gain over the reference on this machine; a fresh
+result's pages are zeroed by the kernel on first touch, and at 4096x4096
+that zeroing is most of the floor.
+
 Prints one line per size and function; exits 1 when the 4096x4096 median
 speed-up of encode_data + pack_envelope is below --min-speedup (default 0:
 report only).
@@ -20,6 +28,7 @@ import argparse
 import os
 import statistics
 import sys
+import threading
 import time
 
 import numpy as np
@@ -39,6 +48,26 @@ def clock(f):
     t = time.perf_counter()
     f()
     return time.perf_counter() - t
+
+
+def memory_floor(flat, blob_len, envelope_len):
+    """Read `flat` once and write two fresh buffers, on two threads."""
+    r1 = np.empty(blob_len, np.uint8)
+    r2 = np.empty(envelope_len, np.uint8)
+
+    def half(i):
+        for a in (flat, r1, r2):
+            h = len(a) // 2
+            part = a[:h] if i == 0 else a[h:]
+            if a is flat:
+                part.max()
+            else:
+                part.fill(1)
+
+    t = threading.Thread(target=half, args=(1,))
+    t.start()
+    half(0)
+    t.join()
 
 
 def paired(base, kernels, rounds):
@@ -92,6 +121,7 @@ def main():
         kernels = {
             "encode_data+pack_envelope": lambda: fw.pack_envelope(*fw.encode_data(a, 0.0, 1.0)),
             "vcbn_bytes": lambda: fw.vcbn_bytes(a, 0.0, 1.0),
+            "memory floor": lambda: memory_floor(a.reshape(-1), n * n * 2, len(want)),
         }
         ratios, times = paired(lambda: ref.pack_envelope(*ref.encode_data(a, 0.0, 1.0)), kernels, args.rounds)
         med = {k: statistics.median(v) for k, v in ratios.items()}
