@@ -360,6 +360,12 @@ pub(crate) async fn set_array(
             return busy;
         }
     };
+    // Slow viewers still receiving earlier arrays: refuse before the body
+    // is read and parsed.
+    if let Some(busy) = live.busy_with_held_frames() {
+        linger(body);
+        return busy;
+    }
     let parsed = match read_body(body, kind != "application/json").await {
         Ok(p) => p,
         Err(resp) => return resp,

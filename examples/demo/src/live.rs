@@ -18,7 +18,11 @@
 //! What a client can make the server hold is bounded: WebSocket messages
 //! and frames of at most [`MAX_WS_MESSAGE`] bytes, at most [`MAX_SOCKETS`]
 //! WebSocket connections (each pinged every [`PING_INTERVAL`], and closed
-//! when its peer stays silent after a ping), request bodies of at most [`MAX_BODY`] bytes
+//! when its peer stays silent after a ping), each sending frames in
+//! fragments of at most 64 KiB (`websocket.rs`), so that a frame is held
+//! once for all its viewers; frames no longer current that slow viewers are
+//! still receiving, at most [`MAX_HELD_FRAMES`] bytes of them (beyond, a new
+//! array is refused with a 503 until they are through); request bodies of at most [`MAX_BODY`] bytes
 //! (413 beyond) read within [`BODY_TIMEOUT`], and [`PARSE_SLOTS`] arrays
 //! parsed at a time, each straight into one flat buffer (`jsonarray.rs`);
 //! the array on show is kept for `/set_mode` to re-encode (at most
@@ -26,22 +30,24 @@
 //! until the next array or `POST /animate`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use framewire::quant::Samples;
 use framewire::vcbn::{self, Dtype, Params};
+use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{watch, Semaphore};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::array::Fixed;
 use crate::mode::Wire;
+use crate::websocket::{self, Socket};
 
 /// Rows and columns of the animated pattern.
 pub const ANIM_SHAPE: [usize; 2] = [144, 256];
@@ -62,6 +68,13 @@ pub const MAX_SOCKETS: usize = 128;
 /// so that it cannot hold one of the [`MAX_SOCKETS`] slots while no frame
 /// is being sent. Browsers answer pings by themselves.
 pub const PING_INTERVAL: Duration = Duration::from_secs(30);
+/// The most bytes that frames no longer current may hold while viewers are
+/// still receiving them (a slow viewer keeps the frame it is being sent
+/// until it has all of it). Beyond, `/set_array` and `/set_mode` answer
+/// 503 (with `Retry-After`) instead of publishing another large frame, so
+/// that viewers that read slowly, each stuck on a different array, cannot
+/// make the server hold an array per viewer. `--max-held-frames-mib`.
+pub const MAX_HELD_FRAMES: usize = 256 << 20;
 /// How many `/set_array` bodies are parsed at once; the others wait their
 /// turn before their body is read, for at most [`SLOT_WAIT`].
 pub const PARSE_SLOTS: usize = 1;
@@ -95,6 +108,10 @@ pub struct Frame {
     pub seq: u64,
     /// The VCBN envelope.
     pub bytes: Bytes,
+    /// One strong count for the channel's copy and one for each connection
+    /// sending the frame: once the frame is superseded, whether (and by how
+    /// many) it is still held.
+    senders: Arc<()>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -118,6 +135,11 @@ pub struct Live {
     pub(crate) parsing: Arc<Semaphore>,
     /// [`PING_INTERVAL`], or `--ping-interval`.
     ping_interval: Duration,
+    /// Superseded frames, by their `senders` count and their size; those
+    /// still held are counted against `max_held`.
+    superseded: Mutex<Vec<(Weak<()>, usize)>>,
+    /// [`MAX_HELD_FRAMES`], or `--max-held-frames-mib`.
+    max_held: usize,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -170,13 +192,16 @@ pub fn pattern(t: f32, out: &mut Vec<f32>) {
 
 impl Live {
     /// Starts the animation task; WebSockets are pinged every
-    /// `ping_interval` (see [`PING_INTERVAL`]).
-    pub fn start(ping_interval: Duration) -> Arc<Live> {
+    /// `ping_interval` (see [`PING_INTERVAL`]), and new arrays are refused
+    /// while superseded frames of more than `max_held` bytes are being sent
+    /// (see [`MAX_HELD_FRAMES`]).
+    pub fn start(ping_interval: Duration, max_held: usize) -> Arc<Live> {
         let mut buf = Vec::new();
         pattern(0.0, &mut buf);
         let first = Frame {
             seq: 0,
             bytes: encode(Samples::F32(&buf), ANIM_SHAPE, &Self::anim_params()).unwrap_or_default(),
+            senders: Arc::new(()),
         };
         let (frames, _) = watch::channel(first);
         let live = Arc::new(Live {
@@ -187,6 +212,8 @@ impl Live {
             sockets: Arc::new(Semaphore::new(MAX_SOCKETS)),
             parsing: Arc::new(Semaphore::new(PARSE_SLOTS)),
             ping_interval,
+            superseded: Mutex::new(Vec::new()),
+            max_held,
         });
         tokio::spawn(animate(live.clone()));
         live
@@ -198,10 +225,49 @@ impl Live {
 
     /// Publishes `bytes` as the next frame. Call with the mode lock held.
     pub(crate) fn publish(&self, _mode: &MutexGuard<'_, Mode>, bytes: Bytes) {
+        let mut old = None;
         self.frames.send_modify(|f| {
             f.seq = f.seq.wrapping_add(1);
+            let len = f.bytes.len();
             f.bytes = bytes;
+            old = Some((std::mem::replace(&mut f.senders, Arc::new(())), len));
         });
+        if let Some((senders, len)) = old {
+            let weak = Arc::downgrade(&senders);
+            drop(senders);
+            let mut superseded = lock(&self.superseded);
+            superseded.retain(|(w, _)| w.strong_count() > 0);
+            if weak.strong_count() > 0 {
+                superseded.push((weak, len));
+            }
+        }
+    }
+
+    /// The bytes of superseded frames that connections are still sending.
+    pub(crate) fn held_bytes(&self) -> usize {
+        let mut superseded = lock(&self.superseded);
+        superseded.retain(|(w, _)| w.strong_count() > 0);
+        superseded.iter().map(|(_, len)| len).sum()
+    }
+
+    /// A 503 while superseded frames still being sent hold more than
+    /// `max_held` bytes (a new array must wait for slow viewers), else
+    /// `None`.
+    pub(crate) fn busy_with_held_frames(&self) -> Option<Response> {
+        let held = self.held_bytes();
+        if held <= self.max_held {
+            return None;
+        }
+        Some((
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            format!(
+                "busy: viewers are still receiving {} MiB of earlier frames (the limit is {} MiB); try again\n",
+                held.div_ceil(1 << 20),
+                self.max_held >> 20
+            ),
+        )
+            .into_response())
     }
 
     pub(crate) fn state_json(&self) -> String {
@@ -268,7 +334,7 @@ pub(crate) fn bad_request(reason: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-async fn ws(State(live): State<Arc<Live>>, upgrade: WebSocketUpgrade) -> Response {
+async fn ws(State(live): State<Arc<Live>>, req: Request) -> Response {
     let Ok(permit) = live.sockets.clone().try_acquire_owned() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -276,20 +342,28 @@ async fn ws(State(live): State<Arc<Live>>, upgrade: WebSocketUpgrade) -> Respons
         )
             .into_response();
     };
-    upgrade
-        .max_message_size(MAX_WS_MESSAGE)
-        .max_frame_size(MAX_WS_MESSAGE)
-        .read_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| async move {
+    websocket::upgrade(
+        req,
+        websocket::config(MAX_WS_MESSAGE),
+        move |socket| async move {
             connection(socket, live).await;
             drop(permit);
-        })
+        },
+    )
 }
 
-async fn connection(mut socket: WebSocket, live: Arc<Live>) {
+/// Sends `frame`, holding its `senders` count until it is all written.
+async fn send(socket: &mut Socket, frame: Frame) -> bool {
+    let Frame { bytes, senders, .. } = frame;
+    let sent = websocket::send_frame(socket, bytes).await.is_ok();
+    drop(senders);
+    sent
+}
+
+async fn connection(mut socket: Socket, live: Arc<Live>) {
     let mut rx = live.frames.subscribe();
-    let first = rx.borrow_and_update().bytes.clone();
-    if socket.send(Message::Binary(first)).await.is_err() {
+    let first = rx.borrow_and_update().clone();
+    if !send(&mut socket, first).await {
         return;
     }
     let mut ping = tokio::time::interval(live.ping_interval);
@@ -316,8 +390,8 @@ async fn connection(mut socket: WebSocket, live: Arc<Live>) {
                 if changed.is_err() {
                     break;
                 }
-                let bytes = rx.borrow_and_update().bytes.clone();
-                if socket.send(Message::Binary(bytes)).await.is_err() {
+                let frame = rx.borrow_and_update().clone();
+                if !send(&mut socket, frame).await {
                     break;
                 }
                 // While frames are sent, the send timeout finds a peer that
@@ -325,13 +399,13 @@ async fn connection(mut socket: WebSocket, live: Arc<Live>) {
                 // queued behind them, read late by a slow but live peer.
                 unanswered = false;
             }
-            msg = socket.recv() => match msg {
+            msg = socket.next() => match msg {
                 // Any text message asks for the current frame: this page
                 // sends "resend", imgpack's page "send".
                 Some(Ok(Message::Text(_))) => {
                     unanswered = false;
-                    let bytes = rx.borrow_and_update().bytes.clone();
-                    if socket.send(Message::Binary(bytes)).await.is_err() {
+                    let frame = rx.borrow_and_update().clone();
+                    if !send(&mut socket, frame).await {
                         break;
                     }
                 }

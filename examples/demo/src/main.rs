@@ -36,6 +36,7 @@ mod live;
 mod mode;
 mod ranges;
 mod server;
+mod websocket;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -94,6 +95,11 @@ struct Options {
     /// nothing for one interval after a ping is disconnected.
     #[arg(long, default_value_t = live::PING_INTERVAL.as_secs(), value_name = "SECS")]
     ping_interval: u64,
+    /// MiB that superseded frames may hold while slow viewers are still
+    /// receiving them; beyond, a new array is refused (503) until they are
+    /// through.
+    #[arg(long, default_value_t = live::MAX_HELD_FRAMES >> 20, value_name = "MIB")]
+    max_held_frames_mib: usize,
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -140,7 +146,10 @@ async fn serve(opts: Options) -> Result<(), String> {
         }
     };
 
-    let live = live::Live::start(std::time::Duration::from_secs(opts.ping_interval.max(1)));
+    let live = live::Live::start(
+        std::time::Duration::from_secs(opts.ping_interval.max(1)),
+        opts.max_held_frames_mib.saturating_mul(1 << 20),
+    );
     let cdn = Arc::new(
         cdn::Cdn::new(&images, opts.follow_symlinks)
             .map_err(|e| format!("--images {}: {e}", images.display()))?,

@@ -290,6 +290,11 @@ pub(crate) async fn set_mode(
     let fixed = lock(&live.fixed).clone();
     let encoded = match fixed {
         Some(f) => {
+            // A new frame of the posted array: not while slow viewers are
+            // still receiving earlier ones.
+            if let Some(busy) = live.busy_with_held_frames() {
+                return busy;
+            }
             let done = tokio::task::spawn_blocking(move || f.encode(&wire)).await;
             match done {
                 Ok(Ok(bytes)) => Some(bytes),

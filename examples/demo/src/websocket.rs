@@ -1,0 +1,291 @@
+//! The `/ws` handshake and frame sending, on hyper's upgrade and
+//! tokio-tungstenite directly, so that a large frame goes out as a
+//! fragmented message.
+//!
+//! axum's `WebSocket` sends every message whole, and tungstenite copies a
+//! whole message into the connection's write buffer, which keeps the
+//! capacity of the largest message it ever held until the connection ends:
+//! 128 viewers of a posted 4096×4096 array (a 32 MiB frame) held 4.3 GB.
+//! Here a frame of more than [`FRAGMENT`] bytes is sent as one binary frame
+//! and continuation frames of at most [`FRAGMENT`] bytes each (RFC 6455
+//! §5.4; browsers and tungstenite hand the reassembled message to the
+//! page), each a slice of the one frame all connections share. A
+//! connection's write buffer stays near [`FRAGMENT`] bytes whatever the
+//! frame's size, and a frame is in memory once however many viewers it has.
+//!
+//! The handshake is RFC 6455 §4.2 for HTTP/1.1 (the demo serves nothing
+//! else): a `GET` with `Connection: upgrade`, `Upgrade: websocket`,
+//! `Sec-WebSocket-Version: 13` and a `Sec-WebSocket-Key` of 16 bytes in
+//! base64; the answer is `101 Switching Protocols` with the key's
+//! `Sec-WebSocket-Accept`. The Origin check is the server's (`server.rs`),
+//! before this runs.
+
+use std::future::Future;
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error, Message};
+use tokio_tungstenite::WebSocketStream;
+
+/// An upgraded `/ws` connection.
+pub type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// The largest frame sent whole; a larger one goes out in fragments of
+/// this size.
+pub const FRAGMENT: usize = 64 * 1024;
+
+/// The connection's settings: incoming messages and frames of at most
+/// `max_incoming` bytes read through a 4 KiB buffer; outgoing frames
+/// written at once (no batching: each fragment is flushed before the next
+/// is made), the write buffer refused beyond two fragments (which the
+/// sending above never reaches: a fragment, its header, a queued pong).
+pub fn config(max_incoming: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .max_message_size(Some(max_incoming))
+        .max_frame_size(Some(max_incoming))
+        .write_buffer_size(0)
+        .max_write_buffer_size(2 * FRAGMENT)
+}
+
+/// Answers a WebSocket upgrade request: `101` and, once the client has it,
+/// `serve` on the connection (on its own task); or the 4xx that says what
+/// the request lacks.
+pub fn upgrade<F, Fut>(mut req: Request, config: WebSocketConfig, serve: F) -> Response
+where
+    F: FnOnce(Socket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let accept = match check(req.method(), req.headers()) {
+        Ok(accept) => accept,
+        Err(refusal) => return refusal.into_response(),
+    };
+    // Absent when the connection cannot be taken over (not HTTP/1.1).
+    let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
+        return refuse(
+            StatusCode::UPGRADE_REQUIRED,
+            "this connection cannot be upgraded to a WebSocket (use HTTP/1.1)",
+        );
+    };
+    tokio::spawn(async move {
+        // An error here is a client gone before the 101 reached it.
+        if let Ok(upgraded) = on_upgrade.await {
+            let socket = WebSocketStream::from_raw_socket(
+                TokioIo::new(upgraded),
+                Role::Server,
+                Some(config),
+            )
+            .await;
+            serve(socket).await;
+        }
+    });
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = resp.headers_mut();
+    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    resp
+}
+
+/// Why an upgrade request is refused: the status, the reason (the body)
+/// and a header the status calls for.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    reason: &'static str,
+    header: Option<(header::HeaderName, &'static str)>,
+}
+
+impl Refusal {
+    fn bad_request(reason: &'static str) -> Refusal {
+        Refusal {
+            status: StatusCode::BAD_REQUEST,
+            reason,
+            header: None,
+        }
+    }
+
+    fn into_response(self) -> Response {
+        let mut resp = refuse(self.status, self.reason);
+        if let Some((name, value)) = self.header {
+            resp.headers_mut()
+                .insert(name, HeaderValue::from_static(value));
+        }
+        resp
+    }
+}
+
+/// The `Sec-WebSocket-Accept` value for a valid upgrade request.
+fn check(method: &Method, headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
+    if method != Method::GET {
+        return Err(Refusal {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            reason: "a WebSocket upgrade is a GET",
+            header: Some((header::ALLOW, "GET")),
+        });
+    }
+    if !has_token(headers, &header::CONNECTION, "upgrade") {
+        return Err(Refusal::bad_request(
+            "a WebSocket upgrade needs Connection: upgrade",
+        ));
+    }
+    if !has_token(headers, &header::UPGRADE, "websocket") {
+        return Err(Refusal::bad_request(
+            "a WebSocket upgrade needs Upgrade: websocket",
+        ));
+    }
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .map(HeaderValue::as_bytes)
+        != Some(b"13")
+    {
+        // RFC 6455 §4.2.2: 426 with the version the server speaks.
+        return Err(Refusal {
+            status: StatusCode::UPGRADE_REQUIRED,
+            reason: "this server speaks WebSocket version 13 (Sec-WebSocket-Version: 13)",
+            header: Some((header::SEC_WEBSOCKET_VERSION, "13")),
+        });
+    }
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .map(HeaderValue::as_bytes);
+    match key {
+        // The accept key is base64: always a valid header value.
+        Some(key) if is_key(key) => HeaderValue::from_str(&derive_accept_key(key)).map_err(|_| {
+            Refusal::bad_request(
+                "a WebSocket upgrade needs a Sec-WebSocket-Key of 16 bytes in base64",
+            )
+        }),
+        _ => Err(Refusal::bad_request(
+            "a WebSocket upgrade needs a Sec-WebSocket-Key of 16 bytes in base64",
+        )),
+    }
+}
+
+/// Whether a `name` header (comma-separated tokens, any number of such
+/// headers) has `token`, in any case.
+fn has_token(headers: &HeaderMap, name: &header::HeaderName, token: &str) -> bool {
+    headers.get_all(name).iter().any(|v| {
+        v.to_str()
+            .unwrap_or("")
+            .split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    })
+}
+
+/// Whether `key` is the base64 of 16 bytes: 22 base64 digits, the last one
+/// carrying no bits beyond the 128th, and `==`.
+fn is_key(key: &[u8]) -> bool {
+    const DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let [body @ .., b'=', b'='] = key else {
+        return false;
+    };
+    let value = |c: &u8| DIGITS.iter().position(|d| d == c);
+    body.len() == 22
+        && body.iter().all(|c| value(c).is_some())
+        // The 22nd digit holds 2 bits of the 16th byte and 4 zero bits.
+        && body.last().and_then(value).is_some_and(|v| v & 0x0f == 0)
+}
+
+fn refuse(status: StatusCode, reason: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{reason}\n"),
+    )
+        .into_response()
+}
+
+/// Sends `frame` as one binary message: whole when it has at most
+/// [`FRAGMENT`] bytes, else as fragments of [`FRAGMENT`] bytes (the last
+/// one shorter), each flushed before the next.
+pub async fn send_frame(socket: &mut Socket, frame: Bytes) -> Result<(), Error> {
+    if frame.len() <= FRAGMENT {
+        return socket.send(Message::Binary(frame)).await;
+    }
+    let mut rest = frame;
+    let mut opcode = Data::Binary;
+    while !rest.is_empty() {
+        let piece = rest.split_to(FRAGMENT.min(rest.len()));
+        let last = rest.is_empty();
+        socket
+            .send(Message::Frame(Frame::message(
+                piece,
+                OpCode::Data(opcode),
+                last,
+            )))
+            .await?;
+        opcode = Data::Continue;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_16_bytes_of_base64() {
+        // RFC 6455 §1.3's sample key.
+        assert!(is_key(b"dGhlIHNhbXBsZSBub25jZQ=="));
+        assert_eq!(
+            derive_accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+        for bad in [
+            &b""[..],
+            b"dGhlIHNhbXBsZSBub25jZQ=",
+            b"dGhlIHNhbXBsZSBub25jZQ",
+            b"dGhlIHNhbXBsZSBub25jZR==", // bits beyond the 16th byte
+            b"dGhlIHNhbXBsZSBub25j*Q==",
+            b"dGhlIHNhbXBsZSBub25jZQdGhl==",
+        ] {
+            assert!(!is_key(bad), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn upgrade_requests_are_checked() {
+        let good = [
+            ("connection", "keep-alive, Upgrade"),
+            ("upgrade", "WebSocket"),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ];
+        let accept = check(&Method::GET, &headers(&good)).expect("a valid upgrade");
+        assert_eq!(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        let status = |m: &Method, h: &[(&'static str, &'static str)]| {
+            check(m, &headers(h)).map_or_else(|r| r.status.as_u16(), |_| 101)
+        };
+        assert_eq!(status(&Method::POST, &good), 405);
+        for i in 0..good.len() {
+            let mut less = good.to_vec();
+            less.remove(i);
+            let want = if i == 2 { 426 } else { 400 };
+            assert_eq!(status(&Method::GET, &less), want, "without {:?}", good[i].0);
+        }
+        let mut old = good;
+        old[2] = ("sec-websocket-version", "8");
+        assert_eq!(status(&Method::GET, &old), 426);
+        let mut bad_key = good;
+        bad_key[3] = ("sec-websocket-key", "x");
+        assert_eq!(status(&Method::GET, &bad_key), 400);
+    }
+}

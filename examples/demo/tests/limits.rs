@@ -1,0 +1,475 @@
+//! The demo server's connection limits: refused uploads read to their end,
+//! the send timeout, bounded waits for the parse slot, pings that find
+//! WebSocket peers gone silent, frames sent in fragments, and the memory
+//! slow WebSocket viewers can make the server hold.
+//!
+//! Each test starts the built demo binary (`common::Server`).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use common::{frame_within, Server, Ws};
+use framewire::vcbn;
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+/// A refused upload is still read (and dropped) to its end, so that a
+/// client that writes its whole body before it reads gets the 413, not a
+/// reset that can discard the answer (nginx's lingering close): by the
+/// announced length, by what arrives (chunked), on `/set_mode`, and when
+/// the type or the origin is refused before any of the body is read.
+#[test]
+fn a_refused_upload_is_read_to_its_end_so_the_413_arrives() {
+    let server = Server::start("linger");
+    let big = vec![b' '; 40 * 1024 * 1024];
+    let json = [("Content-Type", "application/json")];
+    let (written, status, text) = server.upload("POST", "/set_array", &json, &big);
+    written.expect("the whole body is read");
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("the limit is 32 MiB"), "{text}");
+    // The same bytes as chunks of 1 MiB: refused once 32 MiB have arrived.
+    let mut chunked = Vec::new();
+    for piece in big.chunks(1024 * 1024) {
+        chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        chunked.extend_from_slice(piece);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let streamed = [
+        ("Content-Type", "application/json"),
+        ("Transfer-Encoding", "chunked"),
+    ];
+    let (written, status, text) = server.upload("POST", "/set_array", &streamed, &chunked);
+    written.expect("the whole chunked body is read");
+    assert_eq!(status, 413, "{text}");
+    let (written, status, text) =
+        server.upload("POST", "/set_mode", &json, &big[..4 * 1024 * 1024]);
+    written.expect("the whole /set_mode body is read");
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("1024 bytes"), "{text}");
+    // Refused before any of the body is read: by its type, by its origin.
+    for (headers, want) in [
+        (vec![("Content-Type", "text/plain")], 415),
+        (
+            vec![
+                ("Content-Type", "application/json"),
+                ("Origin", "http://evil.example"),
+            ],
+            403,
+        ),
+    ] {
+        let (written, status, text) = server.upload("POST", "/set_array", &headers, &big);
+        written.unwrap_or_else(|e| panic!("{headers:?}: the body is read ({e})"));
+        assert_eq!(status, want, "{text}");
+    }
+    let (written, status, _) =
+        server.upload("POST", "/animate", &[("Content-Type", "text/plain")], &big);
+    written.expect("the /animate body is read");
+    assert_eq!(status, 415);
+    // The server is still there.
+    assert_eq!(server.state()["format"], "vcbn");
+}
+
+/// Whether a new connection gets `GET /api/state` answered within 5 s.
+fn answered(addr: &str) -> bool {
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return false;
+    };
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let req = format!("GET /api/state HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    out.starts_with(b"HTTP/1.1 200")
+}
+
+/// Clients that stop reading cannot hold every connection: a write that
+/// waits `--send-timeout` for its client fails, the connection is closed,
+/// and a newcomer is served. With a send timeout longer than the test, the
+/// same clients do lock newcomers out (so the setup really stalls).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_stop_reading_are_closed_after_the_send_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    for (send_timeout, served) in [("1000", false), ("2", true)] {
+        let server = Server::start_with(
+            "stalled",
+            &["--max-connections", "8", "--send-timeout", send_timeout],
+        );
+        let addr: std::net::SocketAddr = server.addr.parse().expect("address");
+        // Eight clients ask for /stream?n=300 (about 17 MB) with a 4 KiB
+        // receive buffer, and never read.
+        let mut hogs = Vec::new();
+        for _ in 0..8 {
+            let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+            sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+            let mut s = sock.connect(addr).await.expect("connect");
+            let req = format!("GET /stream?n=300 HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+            s.write_all(req.as_bytes()).await.expect("request");
+            hogs.push(s);
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let a = server.addr.clone();
+        let got = tokio::task::spawn_blocking(move || answered(&a))
+            .await
+            .expect("probe");
+        assert_eq!(got, served, "--send-timeout {send_timeout}");
+        drop(hogs);
+    }
+}
+
+/// A slow upload holds the one parse slot for at most its body timeout
+/// (30 s); the requests behind it wait 5 s at most, then get a 503 that
+/// says why, instead of queueing behind every slow upload.
+#[test]
+fn requests_behind_a_slow_upload_wait_a_bounded_time() {
+    let server = Server::start("slow-upload");
+    let mut slow = TcpStream::connect(&server.addr).expect("connect");
+    let head = format!(
+        "POST /set_array HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[[",
+        server.addr
+    );
+    slow.write_all(head.as_bytes()).expect("write");
+    std::thread::sleep(Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    let (status, body) = server.post_json("/set_mode", r#"{"format":"vcbn"}"#);
+    let waited = started.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("busy"), "{body}");
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+    let (status, body) = server.post_json("/set_array", "[[1, 2]]");
+    assert_eq!(status, 503, "{body}");
+    drop(slow);
+    // Once the slow upload is gone, the slot is free again.
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, body) = server.post_json("/set_mode", r#"{"format":"vcbn"}"#);
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Whether the WebSocket ends (a close frame, an error or the end of the
+/// stream) within `wait`, and whether a ping came before that.
+async fn ends_within(ws: &mut Ws, wait: Duration) -> (bool, bool) {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut pinged = false;
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => return (false, pinged),
+            Ok(Some(Ok(Message::Ping(_)))) => pinged = true,
+            Ok(Some(Ok(Message::Close(_)))) | Ok(Some(Err(_))) | Ok(None) => return (true, pinged),
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// A WebSocket peer that has gone silent (a closed laptop: no FIN, no
+/// pong) is disconnected one ping interval after an unanswered ping, even
+/// while a posted array is shown and no frame is being sent, so such peers
+/// cannot hold the 128 WebSocket slots. A peer that answers pings (here
+/// tungstenite, as it reads) stays. With an interval longer than the test,
+/// the silent peer stays too (so the test can fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_websocket_peers_are_closed_after_an_unanswered_ping() {
+    for (interval, closed) in [("1000", false), ("1", true)] {
+        let server = Server::start_with("ping", &["--ping-interval", interval]);
+        let (status, body) = server.post_json("/set_array", "[[1, 2], [3, 4]]");
+        assert_eq!(status, 200, "{body}");
+        let mut silent = server.ws().await;
+        let mut live = server.ws().await;
+        // `live` reads (and so answers pings) for 3.5 s; `silent` does not.
+        let until = tokio::time::Instant::now() + Duration::from_millis(3500);
+        let mut pinged = false;
+        while let Ok(msg) = tokio::time::timeout_at(until, live.next()).await {
+            match msg {
+                Some(Ok(Message::Ping(_))) => pinged = true,
+                Some(Ok(_)) => {}
+                other => panic!("--ping-interval {interval}: the answering peer ended: {other:?}"),
+            }
+        }
+        assert_eq!(
+            pinged, closed,
+            "--ping-interval {interval}: pings to the answering peer"
+        );
+        let (ended, silent_pinged) = ends_within(&mut silent, Duration::from_secs(1)).await;
+        assert_eq!(
+            ended, closed,
+            "--ping-interval {interval}: the silent peer closed"
+        );
+        assert_eq!(
+            silent_pinged, closed,
+            "--ping-interval {interval}: the silent peer pinged"
+        );
+        live.send(Message::Text("resend".into()))
+            .await
+            .expect("send");
+        frame_within(&mut live, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("--ping-interval {interval}: the answering peer is served"));
+    }
+}
+
+/// One WebSocket frame read from a server (unmasked): FIN, opcode, payload.
+fn read_ws_frame(s: &mut TcpStream) -> (bool, u8, Vec<u8>) {
+    let mut head = [0u8; 2];
+    s.read_exact(&mut head).expect("a frame header");
+    assert_eq!(head[1] & 0x80, 0, "frames from a server are not masked");
+    let len = match head[1] & 0x7f {
+        126 => {
+            let mut n = [0u8; 2];
+            s.read_exact(&mut n).expect("length");
+            u64::from(u16::from_be_bytes(n))
+        }
+        127 => {
+            let mut n = [0u8; 8];
+            s.read_exact(&mut n).expect("length");
+            u64::from_be_bytes(n)
+        }
+        n => u64::from(n),
+    };
+    let mut payload = vec![0u8; usize::try_from(len).expect("a frame that fits")];
+    s.read_exact(&mut payload).expect("payload");
+    (head[0] & 0x80 != 0, head[0] & 0x0f, payload)
+}
+
+/// The frames of the next data message: (FIN, opcode, payload length) of
+/// each, and the reassembled message.
+fn read_ws_message(s: &mut TcpStream) -> (Vec<(bool, u8, usize)>, Vec<u8>) {
+    let mut frames = Vec::new();
+    let mut message = Vec::new();
+    loop {
+        let (fin, opcode, payload) = read_ws_frame(s);
+        if opcode >= 8 {
+            continue; // a ping between fragments
+        }
+        frames.push((fin, opcode, payload.len()));
+        message.extend_from_slice(&payload);
+        if fin {
+            return (frames, message);
+        }
+    }
+}
+
+/// A raw WebSocket connection to `/ws`, the handshake checked.
+fn raw_ws(server: &Server) -> TcpStream {
+    let mut s = TcpStream::connect(&server.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20))).ok();
+    let req = format!(
+        "GET /ws HTTP/1.1\r\nHost: {}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        server.addr
+    );
+    s.write_all(req.as_bytes()).expect("handshake");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).expect("the 101");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    // RFC 6455 §1.3's sample key and its answer.
+    assert!(
+        head.contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n"),
+        "{head}"
+    );
+    s
+}
+
+/// A frame larger than 64 KiB goes out as a binary frame of 64 KiB and
+/// continuation frames (the last one shorter), which reassemble to the
+/// VCBN envelope; a small one goes out whole. Refused upgrades say why.
+#[test]
+fn large_frames_are_sent_in_fragments_of_64_kib() {
+    let server = Server::start("fragments");
+    let values: Vec<u8> = (0..512 * 512).map(|i| (i % 251) as u8).collect();
+    let npy = [("Content-Type", "application/x-npy")];
+    let (status, body) = server.request(
+        "POST",
+        "/set_array",
+        &npy,
+        &common::npy_u8(512, 512, &values),
+    );
+    assert_eq!(status, 200, "{body}");
+    let mut s = raw_ws(&server);
+    let (frames, message) = read_ws_message(&mut s);
+    let envelope = vcbn::decode(&message).expect("a VCBN envelope");
+    assert_eq!(envelope.header().shape(), framewire::Shape::new(512, 512));
+    assert!(message.len() > 512 * 512 * 2);
+    assert_eq!(frames.len(), message.len().div_ceil(65536), "{frames:?}");
+    for (i, &(fin, opcode, len)) in frames.iter().enumerate() {
+        let last = i + 1 == frames.len();
+        assert_eq!(fin, last, "frame {i}: FIN on the last only");
+        assert_eq!(
+            opcode,
+            if i == 0 { 2 } else { 0 },
+            "frame {i}: binary, then continuations"
+        );
+        if !last {
+            assert_eq!(len, 65536, "frame {i}");
+        }
+    }
+    // A small array's frame: one binary frame.
+    let (status, body) = server.post_json("/set_array", "[[1, 2], [3, 4]]");
+    assert_eq!(status, 200, "{body}");
+    let (frames, message) = read_ws_message(&mut s);
+    assert_eq!(frames, [(true, 2, message.len())]);
+    assert!(vcbn::decode(&message).is_ok());
+    // Upgrades the server refuses, with the reason.
+    let upgrade = |extra: &[(&str, &str)]| {
+        let mut h = vec![
+            ("Connection", "Upgrade"),
+            ("Upgrade", "websocket"),
+            ("Sec-WebSocket-Version", "13"),
+            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ];
+        for (k, v) in extra {
+            h.retain(|(name, _)| name != k);
+            if !v.is_empty() {
+                h.push((k, v));
+            }
+        }
+        server.request("GET", "/ws", &h, b"")
+    };
+    let (status, body) = upgrade(&[("Sec-WebSocket-Version", "8")]);
+    assert_eq!(status, 426, "{body}");
+    assert!(body.contains("version 13"), "{body}");
+    let (status, body) = upgrade(&[("Sec-WebSocket-Key", "short")]);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Sec-WebSocket-Key"), "{body}");
+    let (status, body) = upgrade(&[("Upgrade", "")]);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Upgrade: websocket"), "{body}");
+}
+
+/// A WebSocket client on a socket with a 4 KiB receive buffer, which reads
+/// nothing after the handshake: the server's sends to it stall. Returned
+/// once the server has had time to begin sending it the current frame.
+async fn stalled_viewer(server: &Server) -> Ws {
+    let ws = stalled_viewer_now(server).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ws
+}
+
+/// [`stalled_viewer`], returned right after the handshake.
+async fn stalled_viewer_now(server: &Server) -> Ws {
+    let addr: std::net::SocketAddr = server.addr.parse().expect("address");
+    let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+    sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let stream = sock.connect(addr).await.expect("connect");
+    let (ws, _) = tokio_tungstenite::client_async(
+        format!("ws://{}/ws", server.addr),
+        tokio_tungstenite::MaybeTlsStream::Plain(stream),
+    )
+    .await
+    .expect("WebSocket");
+    ws
+}
+
+/// Viewers that read slowly, each stuck on a different posted array,
+/// cannot make the server hold an array per viewer: once superseded frames
+/// still being sent hold more than `--max-held-frames-mib`, a new array is
+/// refused with a 503 that says why, and accepted again once those viewers
+/// are gone. Without such viewers the same posts all succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_viewers_cannot_make_the_server_hold_an_array_each() {
+    let server = Server::start_with(
+        "held",
+        &["--max-held-frames-mib", "12", "--send-timeout", "1000"],
+    );
+    // 2048 x 2048 uint8: an 8 MiB frame of uint16 levels.
+    let post = |k: u8| {
+        let values: Vec<u8> = (0..2048 * 2048)
+            .map(|i| (i as u8).wrapping_add(k))
+            .collect();
+        let body = common::npy_u8(2048, 2048, &values);
+        let headers = [("Content-Type", "application/x-npy")];
+        server.request("POST", "/set_array", &headers, &body)
+    };
+    for k in 0..4 {
+        let (status, text) = post(k);
+        assert_eq!(status, 200, "no viewers, array {k}: {text}");
+    }
+    let mut viewers = Vec::new();
+    for k in 0..3 {
+        let (status, text) = post(10 + k);
+        assert_eq!(
+            status,
+            200,
+            "array {k} with {} stalled viewers: {text}",
+            viewers.len()
+        );
+        viewers.push(stalled_viewer(&server).await);
+    }
+    // Two superseded frames of 8 MiB and their headers are held (more
+    // than 16 MiB, rounded up; the limit is 12 MiB).
+    let (status, text) = post(20);
+    assert_eq!(status, 503, "{text}");
+    let why = "viewers are still receiving 17 MiB of earlier frames (the limit is 12 MiB)";
+    assert!(text.contains(why), "{text}");
+    drop(viewers);
+    let mut status = 0;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        status = post(21).0;
+        if status == 200 {
+            break;
+        }
+    }
+    assert_eq!(status, 200, "accepted once the stalled viewers are gone");
+}
+
+/// The server's resident memory, from /proc.
+#[cfg(target_os = "linux")]
+fn rss_mib(server: &Server) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .expect("/proc/PID/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    kib / 1024
+}
+
+/// 127 viewers of a posted 4096 x 4096 array, none of them reading: the
+/// 32 MiB frame is held once for all of them, and each connection's write
+/// buffer stays near one 64 KiB fragment. (When each WebSocket buffered
+/// whole messages, the server grew by the frame's size per viewer: 4.3 GB
+/// for 128.) The 128th viewer, which reads, gets the whole frame.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewers_of_a_large_array_share_one_copy_of_its_frame() {
+    let server = Server::start_with("rss", &["--send-timeout", "1000"]);
+    let values: Vec<u8> = (0..4096 * 4096).map(|i| (i % 253) as u8).collect();
+    let npy = [("Content-Type", "application/x-npy")];
+    let (status, body) = server.request(
+        "POST",
+        "/set_array",
+        &npy,
+        &common::npy_u8(4096, 4096, &values),
+    );
+    assert_eq!(status, 200, "{body}");
+    let before = rss_mib(&server);
+    let mut viewers = Vec::new();
+    for _ in 0..127 {
+        viewers.push(stalled_viewer_now(&server).await);
+    }
+    // Every connection has begun its frame and stalled.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = rss_mib(&server);
+    assert!(
+        after < before + 128,
+        "127 stalled viewers grew the server from {before} MiB to {after} MiB"
+    );
+    // Still serving: the last viewer the server takes reads the frame.
+    let mut ws = server.ws().await;
+    let frame = frame_within(&mut ws, Duration::from_secs(20))
+        .await
+        .expect("the frame");
+    let envelope = vcbn::decode(&frame).expect("a VCBN envelope");
+    assert_eq!(envelope.header().shape(), framewire::Shape::new(4096, 4096));
+    drop(viewers);
+}
