@@ -429,9 +429,11 @@ pub(crate) async fn set_array(
         Ok(Ok((fixed, bytes, header_json))) => {
             let mode = {
                 let mut mode = lock(&live.mode);
+                if let Some(busy) = live.publish_array(&mode, bytes) {
+                    return busy;
+                }
                 *mode = Mode::Fixed;
                 *lock(&live.fixed) = Some(Arc::new(fixed));
-                live.publish(&mode, bytes);
                 drop(mode);
                 live.state_json()
             };

@@ -21,8 +21,8 @@
 //! when its peer stays silent after a ping), each sending frames in
 //! fragments of at most 64 KiB (`websocket.rs`), so that a frame is held
 //! once for all its viewers; frames no longer current that slow viewers are
-//! still receiving, at most [`MAX_HELD_FRAMES`] bytes of them (beyond, a new
-//! array is refused with a 503 until they are through); request bodies of at most [`MAX_BODY`] bytes
+//! still being sent, at most [`MAX_HELD_FRAMES`] bytes of them (an array
+//! that would leave more is refused with a 503); request bodies of at most [`MAX_BODY`] bytes
 //! (413 beyond) read within [`BODY_TIMEOUT`], and [`PARSE_SLOTS`] arrays
 //! parsed at a time, each straight into one flat buffer (`jsonarray.rs`);
 //! the array on show is kept for `/set_mode` to re-encode (at most
@@ -43,7 +43,9 @@ use framewire::quant::Samples;
 use framewire::vcbn::{self, Dtype, Params};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{watch, Semaphore};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::array::Fixed;
 use crate::mode::Wire;
@@ -69,11 +71,15 @@ pub const MAX_SOCKETS: usize = 128;
 /// is being sent. Browsers answer pings by themselves.
 pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 /// The most bytes that frames no longer current may hold while viewers are
-/// still receiving them (a slow viewer keeps the frame it is being sent
-/// until it has all of it). Beyond, `/set_array` and `/set_mode` answer
-/// 503 (with `Retry-After`) instead of publishing another large frame, so
-/// that viewers that read slowly, each stuck on a different array, cannot
-/// make the server hold an array per viewer. `--max-held-frames-mib`.
+/// still being sent them (a slow viewer keeps the frame it is being sent
+/// until the server has written all of it). `/set_array` and `/set_mode`
+/// answer 503 (with `Retry-After`) to an array whose frame would leave
+/// more, so that viewers that read slowly, each stuck on a different
+/// array, cannot make the server hold an array per viewer. Animation frames
+/// count too but are never refused (at most 128 of 72 KiB, or of 295 KiB
+/// in imgpack's `float64` layout): a limit of a few tens of MiB could
+/// refuse arrays while slow viewers watch the animation.
+/// `--max-held-frames-mib`.
 pub const MAX_HELD_FRAMES: usize = 256 << 20;
 /// How many `/set_array` bodies are parsed at once; the others wait their
 /// turn before their body is read, for at most [`SLOT_WAIT`].
@@ -224,14 +230,52 @@ impl Live {
     }
 
     /// Publishes `bytes` as the next frame. Call with the mode lock held.
-    pub(crate) fn publish(&self, _mode: &MutexGuard<'_, Mode>, bytes: Bytes) {
+    pub(crate) fn publish(&self, mode: &MutexGuard<'_, Mode>, bytes: Bytes) {
+        // No limit: never refused.
+        let _ = self.publish_within(mode, bytes, usize::MAX);
+    }
+
+    /// [`Live::publish`] for a posted array, or the 503 that refuses it
+    /// (nothing published) when superseded frames still being sent would
+    /// then hold more than `max_held` bytes.
+    #[must_use = "a refused array must be answered with the 503"]
+    pub(crate) fn publish_array(
+        &self,
+        mode: &MutexGuard<'_, Mode>,
+        bytes: Bytes,
+    ) -> Option<Response> {
+        self.publish_within(mode, bytes, self.max_held)
+            .err()
+            .map(|held| self.busy(held))
+    }
+
+    /// Publishes `bytes` unless superseded frames still being sent would
+    /// then hold more than `limit` bytes (`Err` with that many). Decided
+    /// under the channel's write lock, while no connection can take the
+    /// current frame, so the limit holds exactly.
+    fn publish_within(
+        &self,
+        _mode: &MutexGuard<'_, Mode>,
+        bytes: Bytes,
+        limit: usize,
+    ) -> Result<(), usize> {
         let mut old = None;
-        self.frames.send_modify(|f| {
+        let mut refused = None;
+        self.frames.send_if_modified(|f| {
+            let held = self.held_once_superseded(f);
+            if held > limit {
+                refused = Some(held);
+                return false;
+            }
             f.seq = f.seq.wrapping_add(1);
             let len = f.bytes.len();
             f.bytes = bytes;
             old = Some((std::mem::replace(&mut f.senders, Arc::new(())), len));
+            true
         });
+        if let Some(held) = refused {
+            return Err(held);
+        }
         if let Some((senders, len)) = old {
             let weak = Arc::downgrade(&senders);
             drop(senders);
@@ -241,33 +285,47 @@ impl Live {
                 superseded.push((weak, len));
             }
         }
+        Ok(())
     }
 
     /// The bytes of superseded frames that connections are still sending.
-    pub(crate) fn held_bytes(&self) -> usize {
+    fn held_bytes(&self) -> usize {
         let mut superseded = lock(&self.superseded);
         superseded.retain(|(w, _)| w.strong_count() > 0);
         superseded.iter().map(|(_, len)| len).sum()
     }
 
-    /// A 503 while superseded frames still being sent hold more than
-    /// `max_held` bytes (a new array must wait for slow viewers), else
-    /// `None`.
+    /// What superseded frames still being sent would hold once `current`
+    /// is superseded too: it counts when a connection is sending it.
+    fn held_once_superseded(&self, current: &Frame) -> usize {
+        let sending_current = Arc::strong_count(&current.senders) > 1;
+        self.held_bytes()
+            + if sending_current {
+                current.bytes.len()
+            } else {
+                0
+            }
+    }
+
+    /// A 503 when a new array would be refused now (see
+    /// [`Live::publish_array`]), else `None`: checked before a body is read,
+    /// to spare the parse.
     pub(crate) fn busy_with_held_frames(&self) -> Option<Response> {
-        let held = self.held_bytes();
-        if held <= self.max_held {
-            return None;
-        }
-        Some((
+        let held = self.held_once_superseded(&self.frames.borrow());
+        (held > self.max_held).then(|| self.busy(held))
+    }
+
+    fn busy(&self, held: usize) -> Response {
+        (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "5")],
             format!(
-                "busy: viewers are still receiving {} MiB of earlier frames (the limit is {} MiB); try again\n",
+                "busy: slow viewers are still being sent {} MiB of frames that a new one would supersede (the limit is {} MiB); try again\n",
                 held.div_ceil(1 << 20),
                 self.max_held >> 20
             ),
         )
-            .into_response())
+            .into_response()
     }
 
     pub(crate) fn state_json(&self) -> String {
@@ -409,7 +467,30 @@ async fn connection(mut socket: Socket, live: Arc<Live>) {
                         break;
                     }
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                // tungstenite has queued the Close that answers it (RFC
+                // 6455 §5.5.1): write it before the connection is dropped.
+                Some(Ok(Message::Close(_))) => {
+                    let _ = socket.flush().await;
+                    break;
+                }
+                // A message over the limit, or a frame that breaks the
+                // protocol: say so in a Close (1009, 1002) and end.
+                Some(Err(e @ (WsError::Capacity(_) | WsError::Protocol(_)))) => {
+                    let code = if matches!(e, WsError::Capacity(_)) {
+                        CloseCode::Size
+                    } else {
+                        CloseCode::Protocol
+                    };
+                    // A close reason has at most 123 bytes.
+                    let mut reason = e.to_string();
+                    while reason.len() > 123 {
+                        reason.pop();
+                    }
+                    let close = CloseFrame { code, reason: reason.into() };
+                    let _ = socket.send(Message::Close(Some(close))).await;
+                    break;
+                }
+                Some(Err(_)) | None => break,
                 // A pong (or any other message) shows the peer is there.
                 Some(Ok(_)) => unanswered = false,
             }

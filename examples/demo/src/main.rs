@@ -96,8 +96,9 @@ struct Options {
     #[arg(long, default_value_t = live::PING_INTERVAL.as_secs(), value_name = "SECS")]
     ping_interval: u64,
     /// MiB that superseded frames may hold while slow viewers are still
-    /// receiving them; beyond, a new array is refused (503) until they are
-    /// through.
+    /// being sent them: an array that would leave more is refused (503).
+    /// Below a few tens of MiB, slow viewers of the animation alone can
+    /// cause that.
     #[arg(long, default_value_t = live::MAX_HELD_FRAMES >> 20, value_name = "MIB")]
     max_held_frames_mib: usize,
 }

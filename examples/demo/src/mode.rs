@@ -308,10 +308,13 @@ pub(crate) async fn set_mode(
     };
     {
         let mode = lock(&live.mode);
-        *lock(&live.wire) = wire;
         if let (Mode::Fixed, Some(bytes)) = (*mode, encoded) {
-            live.publish(&mode, bytes);
+            // Refused: the format stays as it was.
+            if let Some(busy) = live.publish_array(&mode, bytes) {
+                return busy;
+            }
         }
+        *lock(&live.wire) = wire;
     }
     json(StatusCode::OK, live.state_json())
 }

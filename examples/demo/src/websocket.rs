@@ -5,7 +5,8 @@
 //! axum's `WebSocket` sends every message whole, and tungstenite copies a
 //! whole message into the connection's write buffer, which keeps the
 //! capacity of the largest message it ever held until the connection ends:
-//! 128 viewers of a posted 4096×4096 array (a 32 MiB frame) held 4.3 GB.
+//! 127 viewers that read nothing of a posted 4096×4096 array (a 32 MiB
+//! frame) grew the server from 108 to 4174 MiB (`tests/limits.rs`).
 //! Here a frame of more than [`FRAGMENT`] bytes is sent as one binary frame
 //! and continuation frames of at most [`FRAGMENT`] bytes each (RFC 6455
 //! §5.4; browsers and tungstenite hand the reassembled message to the
@@ -70,10 +71,12 @@ where
     };
     // Absent when the connection cannot be taken over (not HTTP/1.1).
     let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
-        return refuse(
-            StatusCode::UPGRADE_REQUIRED,
-            "this connection cannot be upgraded to a WebSocket (use HTTP/1.1)",
-        );
+        return Refusal {
+            status: StatusCode::UPGRADE_REQUIRED,
+            reason: "this connection cannot be upgraded to a WebSocket (use HTTP/1.1)",
+            headers: UPGRADE_REQUIRED,
+        }
+        .into_response();
     };
     tokio::spawn(async move {
         // An error here is a client gone before the 101 reached it.
@@ -97,28 +100,35 @@ where
 }
 
 /// Why an upgrade request is refused: the status, the reason (the body)
-/// and a header the status calls for.
+/// and the headers the status calls for.
 #[derive(Debug)]
 struct Refusal {
     status: StatusCode,
     reason: &'static str,
-    header: Option<(header::HeaderName, &'static str)>,
+    headers: &'static [(header::HeaderName, &'static str)],
 }
+
+/// A 426 names the protocol to upgrade to (RFC 9110 §15.5.22) and, for the
+/// WebSocket, the version this server speaks (RFC 6455 §4.2.2).
+const UPGRADE_REQUIRED: &[(header::HeaderName, &str)] = &[
+    (header::UPGRADE, "websocket"),
+    (header::SEC_WEBSOCKET_VERSION, "13"),
+];
 
 impl Refusal {
     fn bad_request(reason: &'static str) -> Refusal {
         Refusal {
             status: StatusCode::BAD_REQUEST,
             reason,
-            header: None,
+            headers: &[],
         }
     }
 
     fn into_response(self) -> Response {
         let mut resp = refuse(self.status, self.reason);
-        if let Some((name, value)) = self.header {
+        for (name, value) in self.headers {
             resp.headers_mut()
-                .insert(name, HeaderValue::from_static(value));
+                .insert(name.clone(), HeaderValue::from_static(value));
         }
         resp
     }
@@ -130,7 +140,7 @@ fn check(method: &Method, headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
         return Err(Refusal {
             status: StatusCode::METHOD_NOT_ALLOWED,
             reason: "a WebSocket upgrade is a GET",
-            header: Some((header::ALLOW, "GET")),
+            headers: &[(header::ALLOW, "GET")],
         });
     }
     if !has_token(headers, &header::CONNECTION, "upgrade") {
@@ -148,11 +158,10 @@ fn check(method: &Method, headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
         .map(HeaderValue::as_bytes)
         != Some(b"13")
     {
-        // RFC 6455 §4.2.2: 426 with the version the server speaks.
         return Err(Refusal {
             status: StatusCode::UPGRADE_REQUIRED,
             reason: "this server speaks WebSocket version 13 (Sec-WebSocket-Version: 13)",
-            header: Some((header::SEC_WEBSOCKET_VERSION, "13")),
+            headers: UPGRADE_REQUIRED,
         });
     }
     let key = headers
@@ -284,6 +293,11 @@ mod tests {
         let mut old = good;
         old[2] = ("sec-websocket-version", "8");
         assert_eq!(status(&Method::GET, &old), 426);
+        let resp = check(&Method::GET, &headers(&old))
+            .expect_err("version 8")
+            .into_response();
+        assert_eq!(resp.headers()[header::UPGRADE], "websocket");
+        assert_eq!(resp.headers()[header::SEC_WEBSOCKET_VERSION], "13");
         let mut bad_key = good;
         bad_key[3] = ("sec-websocket-key", "x");
         assert_eq!(status(&Method::GET, &bad_key), 400);
