@@ -49,7 +49,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::array::Fixed;
 use crate::mode::Wire;
-use crate::websocket::{self, Socket};
+use crate::websocket::{self, Inbox, Socket};
 
 /// Rows and columns of the animated pattern.
 pub const ANIM_SHAPE: [usize; 2] = [144, 256];
@@ -393,35 +393,43 @@ pub(crate) fn bad_request(reason: impl std::fmt::Display) -> Response {
 }
 
 async fn ws(State(live): State<Arc<Live>>, req: Request) -> Response {
-    let Ok(permit) = live.sockets.clone().try_acquire_owned() else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "too many WebSocket connections\n",
-        )
-            .into_response();
-    };
-    websocket::upgrade(
-        req,
-        websocket::config(MAX_WS_MESSAGE),
-        move |socket| async move {
+    // A slot is taken only for a valid upgrade (an invalid one gets its 4xx).
+    websocket::upgrade(req, websocket::config(MAX_WS_MESSAGE), move || {
+        let permit = live.sockets.clone().try_acquire_owned().ok()?;
+        Some(move |socket| async move {
             connection(socket, live).await;
             drop(permit);
-        },
-    )
+        })
+    })
 }
 
-/// Sends `frame`, holding its `senders` count until it is all written.
-async fn send(socket: &mut Socket, frame: Frame) -> bool {
+/// Sends `frame`, holding its `senders` count until it is all written;
+/// what the peer sends meanwhile goes to `inbox`.
+async fn send(socket: &mut Socket, frame: Frame, inbox: &mut Inbox) -> bool {
     let Frame { bytes, senders, .. } = frame;
-    let sent = websocket::send_frame(socket, bytes).await.is_ok();
+    let sent = websocket::send_frame(socket, bytes, inbox).await.is_ok();
     drop(senders);
     sent
 }
 
+/// The Close code for an error in what the peer sent: 1009 for a message
+/// over the limit, 1007 for text that is not UTF-8, 1002 for a frame that
+/// breaks the protocol; `None` for a connection that failed (nothing more
+/// can be said on it).
+fn close_code(e: &WsError) -> Option<CloseCode> {
+    match e {
+        WsError::Capacity(_) => Some(CloseCode::Size),
+        WsError::Utf8(_) => Some(CloseCode::Invalid),
+        WsError::Protocol(_) => Some(CloseCode::Protocol),
+        _ => None,
+    }
+}
+
 async fn connection(mut socket: Socket, live: Arc<Live>) {
     let mut rx = live.frames.subscribe();
+    let mut inbox = Inbox::new();
     let first = rx.borrow_and_update().clone();
-    if !send(&mut socket, first).await {
+    if !send(&mut socket, first, &mut inbox).await {
         return;
     }
     let mut ping = tokio::time::interval(live.ping_interval);
@@ -432,68 +440,70 @@ async fn connection(mut socket: Socket, live: Arc<Live>) {
     // frame has been sent to it.
     let mut unanswered = false;
     loop {
-        tokio::select! {
-            _ = ping.tick() => {
-                if unanswered {
-                    // Silent for a whole interval after a ping: gone.
-                    let _ = socket.send(Message::Close(None)).await;
-                    break;
-                }
-                if socket.send(Message::Ping(Bytes::new())).await.is_err() {
-                    break;
-                }
-                unanswered = true;
-            }
-            changed = rx.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-                let frame = rx.borrow_and_update().clone();
-                if !send(&mut socket, frame).await {
-                    break;
-                }
-                // While frames are sent, the send timeout finds a peer that
-                // is gone (its writes stop making progress); a ping may be
-                // queued behind them, read late by a slow but live peer.
-                unanswered = false;
-            }
-            msg = socket.next() => match msg {
+        // What the peer sent (during a frame, or just now), in order.
+        while let Some(item) = inbox.pop_front() {
+            match item {
                 // Any text message asks for the current frame: this page
                 // sends "resend", imgpack's page "send".
                 Some(Ok(Message::Text(_))) => {
                     unanswered = false;
                     let frame = rx.borrow_and_update().clone();
-                    if !send(&mut socket, frame).await {
-                        break;
+                    if !send(&mut socket, frame, &mut inbox).await {
+                        return;
                     }
                 }
                 // tungstenite has queued the Close that answers it (RFC
                 // 6455 §5.5.1): write it before the connection is dropped.
                 Some(Ok(Message::Close(_))) => {
                     let _ = socket.flush().await;
-                    break;
+                    return;
                 }
-                // A message over the limit, or a frame that breaks the
-                // protocol: say so in a Close (1009, 1002) and end.
-                Some(Err(e @ (WsError::Capacity(_) | WsError::Protocol(_)))) => {
-                    let code = if matches!(e, WsError::Capacity(_)) {
-                        CloseCode::Size
-                    } else {
-                        CloseCode::Protocol
-                    };
-                    // A close reason has at most 123 bytes.
-                    let mut reason = e.to_string();
-                    while reason.len() > 123 {
-                        reason.pop();
-                    }
-                    let close = CloseFrame { code, reason: reason.into() };
-                    let _ = socket.send(Message::Close(Some(close))).await;
-                    break;
-                }
-                Some(Err(_)) | None => break,
                 // A pong (or any other message) shows the peer is there.
                 Some(Ok(_)) => unanswered = false,
+                Some(Err(e)) => {
+                    if let Some(code) = close_code(&e) {
+                        // A close reason has at most 123 bytes.
+                        let mut reason = e.to_string();
+                        while reason.len() > 123 {
+                            reason.pop();
+                        }
+                        let close = CloseFrame {
+                            code,
+                            reason: reason.into(),
+                        };
+                        let _ = socket.send(Message::Close(Some(close))).await;
+                    }
+                    return;
+                }
+                None => return,
             }
+        }
+        tokio::select! {
+            _ = ping.tick() => {
+                if unanswered {
+                    // Silent for a whole interval after a ping: gone.
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+                if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                    return;
+                }
+                unanswered = true;
+            }
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let frame = rx.borrow_and_update().clone();
+                if !send(&mut socket, frame, &mut inbox).await {
+                    return;
+                }
+                // While frames are sent, the send timeout finds a peer that
+                // is gone (its writes stop making progress); a ping may be
+                // queued behind them, read late by a slow but live peer.
+                unanswered = false;
+            }
+            item = socket.next() => inbox.push_back(item),
         }
     }
 }

@@ -426,8 +426,16 @@ impl Guard {
         path: &str,
         headers: &HeaderMap,
     ) -> Option<(StatusCode, &'static str)> {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-        let Some(host) = host.filter(|h| self.host_allowed(h)) else {
+        // RFC 9112 §3.2: 400 for a request without a Host or with more
+        // than one.
+        let mut hosts = headers.get_all(header::HOST).iter();
+        let (Some(host), None) = (hosts.next(), hosts.next()) else {
+            return Some((
+                StatusCode::BAD_REQUEST,
+                "a request needs exactly one Host header\n",
+            ));
+        };
+        let Some(host) = host.to_str().ok().filter(|h| self.host_allowed(h)) else {
             return Some((
                 StatusCode::MISDIRECTED_REQUEST,
                 "this host name is not served (see --allow-host)\n",
@@ -492,6 +500,23 @@ mod tests {
         ] {
             assert!(!g.host_allowed(no), "{no}");
         }
+    }
+
+    #[test]
+    fn one_host_header() {
+        let g = Guard::new(&[]);
+        let mut m = HeaderMap::new();
+        assert_eq!(
+            g.refuse(&Method::GET, "/", &m).map(|r| r.0),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        m.append(header::HOST, "localhost".parse().unwrap());
+        assert!(g.refuse(&Method::GET, "/", &m).is_none());
+        m.append(header::HOST, "evil.example".parse().unwrap());
+        assert_eq!(
+            g.refuse(&Method::GET, "/", &m).map(|r| r.0),
+            Some(StatusCode::BAD_REQUEST)
+        );
     }
 
     #[test]

@@ -21,13 +21,14 @@
 //! `Sec-WebSocket-Accept`. The Origin check is the server's (`server.rs`),
 //! before this runs.
 
+use std::collections::VecDeque;
 use std::future::Future;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::SinkExt;
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -57,11 +58,13 @@ pub fn config(max_incoming: usize) -> WebSocketConfig {
         .max_write_buffer_size(2 * FRAGMENT)
 }
 
-/// Answers a WebSocket upgrade request: `101` and, once the client has it,
-/// `serve` on the connection (on its own task); or the 4xx that says what
-/// the request lacks.
-pub fn upgrade<F, Fut>(mut req: Request, config: WebSocketConfig, serve: F) -> Response
+/// Answers a WebSocket upgrade request: the 4xx that says what the
+/// request lacks; else, when `admit` finds no room (`None`), a 503 with
+/// `Retry-After`; else `101` and, once the client has it, the connection
+/// handed to the function `admit` returned (on its own task).
+pub fn upgrade<A, F, Fut>(mut req: Request, config: WebSocketConfig, admit: A) -> Response
 where
+    A: FnOnce() -> Option<F>,
     F: FnOnce(Socket) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
@@ -77,6 +80,14 @@ where
             headers: UPGRADE_REQUIRED,
         }
         .into_response();
+    };
+    let Some(serve) = admit() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            "too many WebSocket connections\n",
+        )
+            .into_response();
     };
     tokio::spawn(async move {
         // An error here is a client gone before the 101 reached it.
@@ -153,6 +164,29 @@ fn check(method: &Method, headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
             "a WebSocket upgrade needs Upgrade: websocket",
         ));
     }
+    // Bytes after the request are the WebSocket's: a body would be read as
+    // frames or dropped, depending on how it arrives.
+    let announces_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get_all(header::CONTENT_LENGTH)
+            .iter()
+            .any(|v| v.as_bytes() != b"0");
+    if announces_body {
+        return Err(Refusal::bad_request(
+            "a WebSocket upgrade request has no body",
+        ));
+    }
+    if headers
+        .get_all(header::SEC_WEBSOCKET_VERSION)
+        .iter()
+        .count()
+        > 1
+        || headers.get_all(header::SEC_WEBSOCKET_KEY).iter().count() > 1
+    {
+        return Err(Refusal::bad_request(
+            "a WebSocket upgrade has one Sec-WebSocket-Version and one Sec-WebSocket-Key",
+        ));
+    }
     if headers
         .get(header::SEC_WEBSOCKET_VERSION)
         .map(HeaderValue::as_bytes)
@@ -214,10 +248,22 @@ fn refuse(status: StatusCode, reason: &str) -> Response {
         .into_response()
 }
 
+/// What the peer sent while a frame was being sent, each item as
+/// `socket.next()` gave it, for the caller to act on afterwards.
+pub type Inbox = VecDeque<Option<Result<Message, Error>>>;
+
+/// The most items read ahead into an [`Inbox`] during one frame; beyond,
+/// the peer's messages wait in the socket.
+const READ_AHEAD: usize = 16;
+
 /// Sends `frame` as one binary message: whole when it has at most
 /// [`FRAGMENT`] bytes, else as fragments of [`FRAGMENT`] bytes (the last
-/// one shorter), each flushed before the next.
-pub async fn send_frame(socket: &mut Socket, frame: Bytes) -> Result<(), Error> {
+/// one shorter), each flushed before the next. Between fragments, what the
+/// peer has sent is read into `inbox`, so that its pings are answered at
+/// once (tungstenite queues each pong, written before the next fragment)
+/// rather than after the whole message; when the peer has closed or broken
+/// the connection (a Close, an error, the end), the rest is not sent.
+pub async fn send_frame(socket: &mut Socket, frame: Bytes, inbox: &mut Inbox) -> Result<(), Error> {
     if frame.len() <= FRAGMENT {
         return socket.send(Message::Binary(frame)).await;
     }
@@ -234,6 +280,18 @@ pub async fn send_frame(socket: &mut Socket, frame: Bytes) -> Result<(), Error> 
             )))
             .await?;
         opcode = Data::Continue;
+        let mut read = 0;
+        while read < READ_AHEAD && inbox.len() < READ_AHEAD {
+            let Some(item) = socket.next().now_or_never() else {
+                break;
+            };
+            read += 1;
+            let ended = !matches!(item, Some(Ok(ref m)) if !m.is_close());
+            inbox.push_back(item);
+            if ended {
+                return Ok(());
+            }
+        }
     }
     Ok(())
 }

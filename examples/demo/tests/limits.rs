@@ -548,3 +548,85 @@ fn websocket_closes_are_answered() {
     // The server is still there.
     assert_eq!(server.state()["format"], "vcbn");
 }
+
+/// A client's ping sent while a large message is on its way is answered
+/// between its fragments, not after the whole message (clients that ping
+/// to keep a connection alive would otherwise give up on slow links).
+#[test]
+fn pings_are_answered_between_fragments() {
+    let server = Server::start("pong");
+    let values: Vec<u8> = (0..2048 * 2048).map(|i| (i % 241) as u8).collect();
+    let npy = [("Content-Type", "application/x-npy")];
+    let (status, body) = server.request(
+        "POST",
+        "/set_array",
+        &npy,
+        &common::npy_u8(2048, 2048, &values),
+    );
+    assert_eq!(status, 200, "{body}");
+    let mut s = raw_ws(&server);
+    let (fin, opcode, _) = read_ws_frame(&mut s);
+    assert_eq!((fin, opcode), (false, 2), "an 8 MiB frame begins");
+    s.write_all(&masked(9, b"are you there")).expect("ping");
+    let mut fragments_after = None;
+    loop {
+        let (fin, opcode, payload) = read_ws_frame(&mut s);
+        match opcode {
+            10 => {
+                assert_eq!(payload, b"are you there");
+                fragments_after = Some(0);
+            }
+            0 => {
+                if let Some(n) = fragments_after.as_mut() {
+                    *n += 1;
+                }
+                if fin {
+                    break;
+                }
+            }
+            other => panic!("opcode {other} inside the message"),
+        }
+    }
+    let after = fragments_after.expect("the pong came");
+    assert!(after > 0, "the pong came after the whole message");
+}
+
+/// Upgrade requests that carry a body, or two keys, are refused (their
+/// bytes would be read as frames or dropped depending on how they arrive);
+/// text that is not UTF-8 gets Close 1007; a request needs one Host.
+#[test]
+fn odd_upgrades_and_bad_text_are_refused() {
+    let server = Server::start("odd-upgrade");
+    let base = [
+        ("Connection", "Upgrade"),
+        ("Upgrade", "websocket"),
+        ("Sec-WebSocket-Version", "13"),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+    // `request` announces the body's length.
+    let (status, body) = server.request("GET", "/ws", &base, &masked(1, b"resend"));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no body"), "{body}");
+    let mut two_keys = base.to_vec();
+    two_keys.push(("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA=="));
+    let (status, body) = server.request("GET", "/ws", &two_keys, b"");
+    assert_eq!(status, 400, "{body}");
+    let mut s = raw_ws(&server);
+    s.write_all(&masked(1, b"\xff\xfe")).expect("bad text");
+    assert_eq!(close_code(&mut s), Some(1007), "text that is not UTF-8");
+    // Two Host headers (RFC 9112 §3.2: 400).
+    let mut s = TcpStream::connect(&server.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let req = format!(
+        "GET /api/state HTTP/1.1\r\nHost: {}\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+        server.addr
+    );
+    s.write_all(req.as_bytes()).expect("request");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    assert!(
+        out.starts_with(b"HTTP/1.1 400"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+}
