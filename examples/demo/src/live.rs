@@ -18,7 +18,7 @@
 //! What a client can make the server hold is bounded: WebSocket messages
 //! and frames of at most [`MAX_WS_MESSAGE`] bytes, at most [`MAX_SOCKETS`]
 //! WebSocket connections (each pinged every [`PING_INTERVAL`], and closed
-//! when its peer stays silent after a ping), each sending frames in
+//! when its peer does not answer), each sending frames in
 //! fragments of at most 64 KiB (`websocket.rs`), so that a frame is held
 //! once for all its viewers; frames no longer current that slow viewers are
 //! still being sent, at most [`MAX_HELD_FRAMES`] bytes of them (an array
@@ -49,7 +49,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::array::Fixed;
 use crate::mode::Wire;
-use crate::websocket::{self, Inbox, Socket};
+use crate::websocket::{self, Socket};
 
 /// Rows and columns of the animated pattern.
 pub const ANIM_SHAPE: [usize; 2] = [144, 256];
@@ -64,11 +64,14 @@ pub const MAX_ELEMENTS: u64 = 4096 * 4096;
 pub const MAX_WS_MESSAGE: usize = 1024;
 /// The most WebSocket connections at once (beyond: 503).
 pub const MAX_SOCKETS: usize = 128;
-/// How often each WebSocket is pinged. A peer that has sent nothing (no
-/// pong, no message) for a whole interval after a ping is gone (a closed
-/// laptop, a dropped link: no FIN ever comes) and its connection is closed,
+/// How often each WebSocket is pinged, with a random payload. A peer that
+/// has not echoed it a whole interval later is gone (a closed laptop, a
+/// dropped link: no FIN ever comes) and its connection is closed with 1001,
 /// so that it cannot hold one of the [`MAX_SOCKETS`] slots while no frame
-/// is being sent. Browsers answer pings by themselves.
+/// is being sent. Only the echo counts (not other pongs, nor text), except
+/// that a frame pushed to the peer meanwhile counts too: a live but slow
+/// peer may read the ping late, behind frames, and a gone one is found by
+/// the send timeout. Browsers answer pings by themselves.
 pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 /// The most bytes that frames no longer current may hold while viewers are
 /// still being sent them (a slow viewer keeps the frame it is being sent
@@ -146,6 +149,8 @@ pub struct Live {
     superseded: Mutex<Vec<(Weak<()>, usize)>>,
     /// [`MAX_HELD_FRAMES`], or `--max-held-frames-mib`.
     max_held: usize,
+    /// Set once by [`Live::close_all`]: every WebSocket sends Close 1001.
+    closing: watch::Sender<bool>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -220,9 +225,18 @@ impl Live {
             ping_interval,
             superseded: Mutex::new(Vec::new()),
             max_held,
+            closing: watch::channel(false).0,
         });
         tokio::spawn(animate(live.clone()));
         live
+    }
+
+    /// Closes every WebSocket with Close 1001 ("going away", RFC 6455
+    /// §7.4.1) and waits until they are closed, for at most `wait`.
+    pub async fn close_all(&self, wait: Duration) {
+        self.closing.send_replace(true);
+        let all = self.sockets.acquire_many(MAX_SOCKETS as u32);
+        let _ = tokio::time::timeout(wait, all).await;
     }
 
     fn anim_params() -> Params {
@@ -403,13 +417,60 @@ async fn ws(State(live): State<Arc<Live>>, req: Request) -> Response {
     })
 }
 
+/// What the peer has sent, as far as a connection acts on it. Each
+/// message is taken in as it is read (between the fragments of a frame
+/// too), so what a peer can make the connection hold is this, whatever it
+/// sends.
+#[derive(Default)]
+struct Inbox {
+    /// A text message came: the peer asks for the current frame. Any
+    /// number of requests that come while a frame is being sent get one
+    /// frame after it.
+    asked: bool,
+    /// The payload of the ping sent and not yet answered. Random, so that
+    /// only a peer that reads the ping can answer it: unsolicited pongs (or
+    /// text) from a peer that reads nothing do not keep its slot.
+    ping: Option<[u8; 8]>,
+    /// The Close, error or end of stream that ended the conversation.
+    end: Option<Option<Result<Message, WsError>>>,
+}
+
+impl Inbox {
+    /// Takes in what `socket.next()` gave; false once the conversation has
+    /// ended (nothing more is sent then, not even the rest of a frame).
+    fn take(&mut self, item: Option<Result<Message, WsError>>) -> bool {
+        if self.end.is_some() {
+            return false;
+        }
+        match item {
+            Some(Ok(Message::Text(_))) => self.asked = true,
+            Some(Ok(Message::Pong(payload))) => {
+                if self.ping.is_some_and(|nonce| payload[..] == nonce[..]) {
+                    self.ping = None;
+                }
+            }
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                self.end = Some(item);
+                return false;
+            }
+            // Pings are answered by tungstenite; binary messages are not
+            // asked for and are dropped.
+            Some(Ok(_)) => {}
+        }
+        true
+    }
+}
+
 /// Sends `frame`, holding its `senders` count until it is all written;
-/// what the peer sends meanwhile goes to `inbox`.
-async fn send(socket: &mut Socket, frame: Frame, inbox: &mut Inbox) -> bool {
+/// what the peer sends meanwhile goes to `inbox`. A failed write ends the
+/// conversation too (`inbox.end`).
+async fn send(socket: &mut Socket, frame: Frame, inbox: &mut Inbox) {
     let Frame { bytes, senders, .. } = frame;
-    let sent = websocket::send_frame(socket, bytes, inbox).await.is_ok();
+    let sent = websocket::send_frame(socket, bytes, |item| inbox.take(item)).await;
     drop(senders);
-    sent
+    if sent.is_err() && inbox.end.is_none() {
+        inbox.end = Some(None);
+    }
 }
 
 /// The Close code for an error in what the peer sent: 1009 for a message
@@ -425,85 +486,90 @@ fn close_code(e: &WsError) -> Option<CloseCode> {
     }
 }
 
+/// Ends a connection whose peer sent `end` (see [`Inbox::end`]): the Close
+/// that answers a Close, or one that names the peer's error.
+async fn finish(socket: &mut Socket, end: Option<Result<Message, WsError>>) {
+    match end {
+        // tungstenite has queued the Close that answers it (RFC 6455
+        // §5.5.1): write it before the connection is dropped.
+        Some(Ok(_)) => {
+            let _ = socket.flush().await;
+        }
+        Some(Err(e)) => {
+            if let Some(code) = close_code(&e) {
+                // A close reason has at most 123 bytes.
+                let mut reason = e.to_string();
+                while reason.len() > 123 {
+                    reason.pop();
+                }
+                let _ = socket.send(close_frame(code, &reason)).await;
+            }
+        }
+        None => {}
+    }
+}
+
+fn close_frame(code: CloseCode, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
 async fn connection(mut socket: Socket, live: Arc<Live>) {
     let mut rx = live.frames.subscribe();
-    let mut inbox = Inbox::new();
-    let first = rx.borrow_and_update().clone();
-    if !send(&mut socket, first, &mut inbox).await {
-        return;
-    }
+    let mut closing = live.closing.subscribe();
+    let mut inbox = Inbox::default();
     let mut ping = tokio::time::interval(live.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick one interval from now, not at once.
     ping.reset();
-    // A ping was sent, and since then nothing has come from the peer and no
-    // frame has been sent to it.
-    let mut unanswered = false;
+    // The first frame at once.
+    inbox.asked = true;
     loop {
-        // What the peer sent (during a frame, or just now), in order.
-        while let Some(item) = inbox.pop_front() {
-            match item {
-                // Any text message asks for the current frame: this page
-                // sends "resend", imgpack's page "send".
-                Some(Ok(Message::Text(_))) => {
-                    unanswered = false;
-                    let frame = rx.borrow_and_update().clone();
-                    if !send(&mut socket, frame, &mut inbox).await {
-                        return;
-                    }
-                }
-                // tungstenite has queued the Close that answers it (RFC
-                // 6455 §5.5.1): write it before the connection is dropped.
-                Some(Ok(Message::Close(_))) => {
-                    let _ = socket.flush().await;
-                    return;
-                }
-                // A pong (or any other message) shows the peer is there.
-                Some(Ok(_)) => unanswered = false,
-                Some(Err(e)) => {
-                    if let Some(code) = close_code(&e) {
-                        // A close reason has at most 123 bytes.
-                        let mut reason = e.to_string();
-                        while reason.len() > 123 {
-                            reason.pop();
-                        }
-                        let close = CloseFrame {
-                            code,
-                            reason: reason.into(),
-                        };
-                        let _ = socket.send(Message::Close(Some(close))).await;
-                    }
-                    return;
-                }
-                None => return,
-            }
+        if let Some(end) = inbox.end.take() {
+            finish(&mut socket, end).await;
+            return;
+        }
+        if std::mem::take(&mut inbox.asked) {
+            let frame = rx.borrow_and_update().clone();
+            send(&mut socket, frame, &mut inbox).await;
+            continue;
         }
         tokio::select! {
             _ = ping.tick() => {
-                if unanswered {
-                    // Silent for a whole interval after a ping: gone.
-                    let _ = socket.send(Message::Close(None)).await;
+                if inbox.ping.is_some() {
+                    // No answer for a whole interval after a ping: gone.
+                    let _ = socket.send(close_frame(CloseCode::Away, "no answer to a ping")).await;
                     return;
                 }
-                if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                let nonce: [u8; 8] = rand::random();
+                if socket.send(Message::Ping(Bytes::copy_from_slice(&nonce))).await.is_err() {
                     return;
                 }
-                unanswered = true;
+                inbox.ping = Some(nonce);
             }
             changed = rx.changed() => {
                 if changed.is_err() {
                     return;
                 }
                 let frame = rx.borrow_and_update().clone();
-                if !send(&mut socket, frame, &mut inbox).await {
-                    return;
+                send(&mut socket, frame, &mut inbox).await;
+                if inbox.end.is_none() {
+                    // While frames are pushed, the send timeout finds a
+                    // peer that is gone (its writes stop making progress);
+                    // a ping may be queued behind them, read late by a slow
+                    // but live peer.
+                    inbox.ping = None;
                 }
-                // While frames are sent, the send timeout finds a peer that
-                // is gone (its writes stop making progress); a ping may be
-                // queued behind them, read late by a slow but live peer.
-                unanswered = false;
             }
-            item = socket.next() => inbox.push_back(item),
+            _ = closing.changed() => {
+                let _ = socket.send(close_frame(CloseCode::Away, "the server is shutting down")).await;
+                return;
+            }
+            item = socket.next() => {
+                inbox.take(item);
+            }
         }
     }
 }

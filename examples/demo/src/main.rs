@@ -186,7 +186,7 @@ async fn serve(opts: Options) -> Result<(), String> {
             "/style.css",
             get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
         )
-        .merge(live::routes(live))
+        .merge(live::routes(live.clone()))
         .merge(cdn::routes(cdn))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
         .layer(axum::middleware::from_fn_with_state(guard, server::guard));
@@ -208,6 +208,8 @@ async fn serve(opts: Options) -> Result<(), String> {
     let send_timeout = std::time::Duration::from_secs(opts.send_timeout.max(1));
     server::run(listener, app, cap, header_timeout, send_timeout, async {
         let _ = tokio::signal::ctrl_c().await;
+        // Viewers are told the server is going away (their pages say so).
+        live.close_all(std::time::Duration::from_secs(1)).await;
     })
     .await;
     Ok(())

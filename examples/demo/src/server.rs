@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -423,7 +423,7 @@ impl Guard {
     fn refuse(
         &self,
         method: &Method,
-        path: &str,
+        uri: &Uri,
         headers: &HeaderMap,
     ) -> Option<(StatusCode, &'static str)> {
         // RFC 9112 §3.2: 400 for a request without a Host or with more
@@ -435,7 +435,13 @@ impl Guard {
                 "a request needs exactly one Host header\n",
             ));
         };
-        let Some(host) = host.to_str().ok().filter(|h| self.host_allowed(h)) else {
+        // RFC 9112 §3.2.2: the authority of an absolute-form target
+        // (`GET http://name/ws`) is the host asked for, not Host's.
+        let host = match uri.authority() {
+            Some(authority) => Some(authority.as_str()),
+            None => host.to_str().ok(),
+        };
+        let Some(host) = host.filter(|h| self.host_allowed(h)) else {
             return Some((
                 StatusCode::MISDIRECTED_REQUEST,
                 "this host name is not served (see --allow-host)\n",
@@ -444,9 +450,18 @@ impl Guard {
         // A browser sends Origin with every POST and WebSocket upgrade; it
         // must be this server itself. (Clients that are not browsers, such
         // as curl, send none.)
-        let checked = *method == Method::POST || (*method == Method::GET && path == "/ws");
+        let checked = *method == Method::POST || (*method == Method::GET && uri.path() == "/ws");
         if checked {
-            if let Some(origin) = headers.get(header::ORIGIN) {
+            // RFC 6454 §7.3: a user agent sends at most one.
+            let mut origins = headers.get_all(header::ORIGIN).iter();
+            let (origin, second) = (origins.next(), origins.next());
+            if second.is_some() {
+                return Some((
+                    StatusCode::BAD_REQUEST,
+                    "a request has at most one Origin header\n",
+                ));
+            }
+            if let Some(origin) = origin {
                 let same = origin.to_str().ok().is_some_and(|o| {
                     let authority = o
                         .strip_prefix("http://")
@@ -464,7 +479,7 @@ impl Guard {
 
 /// Middleware: [`Guard`]'s checks on every request.
 pub async fn guard(State(g): State<Arc<Guard>>, req: Request, next: Next) -> Response {
-    if let Some((status, why)) = g.refuse(req.method(), req.uri().path(), req.headers()) {
+    if let Some((status, why)) = g.refuse(req.method(), req.uri(), req.headers()) {
         linger(req.into_body());
         return (
             status,
@@ -507,14 +522,16 @@ mod tests {
         let g = Guard::new(&[]);
         let mut m = HeaderMap::new();
         assert_eq!(
-            g.refuse(&Method::GET, "/", &m).map(|r| r.0),
+            g.refuse(&Method::GET, &Uri::from_static("/"), &m)
+                .map(|r| r.0),
             Some(StatusCode::BAD_REQUEST)
         );
         m.append(header::HOST, "localhost".parse().unwrap());
-        assert!(g.refuse(&Method::GET, "/", &m).is_none());
+        assert!(g.refuse(&Method::GET, &Uri::from_static("/"), &m).is_none());
         m.append(header::HOST, "evil.example".parse().unwrap());
         assert_eq!(
-            g.refuse(&Method::GET, "/", &m).map(|r| r.0),
+            g.refuse(&Method::GET, &Uri::from_static("/"), &m)
+                .map(|r| r.0),
             Some(StatusCode::BAD_REQUEST)
         );
     }
@@ -530,22 +547,45 @@ mod tests {
             m
         };
         let same = h(&[("host", "127.0.0.1:1"), ("origin", "http://127.0.0.1:1")]);
-        assert!(g.refuse(&Method::POST, "/animate", &same).is_none());
+        assert!(g
+            .refuse(&Method::POST, &Uri::from_static("/animate"), &same)
+            .is_none());
         let evil = h(&[("host", "127.0.0.1:1"), ("origin", "http://evil.example")]);
         assert_eq!(
-            g.refuse(&Method::POST, "/animate", &evil).map(|r| r.0),
+            g.refuse(&Method::POST, &Uri::from_static("/animate"), &evil)
+                .map(|r| r.0),
             Some(StatusCode::FORBIDDEN)
         );
         assert_eq!(
-            g.refuse(&Method::GET, "/ws", &evil).map(|r| r.0),
+            g.refuse(&Method::GET, &Uri::from_static("/ws"), &evil)
+                .map(|r| r.0),
             Some(StatusCode::FORBIDDEN)
         );
-        assert!(g.refuse(&Method::GET, "/i/a.png", &evil).is_none());
+        assert!(g
+            .refuse(&Method::GET, &Uri::from_static("/i/a.png"), &evil)
+            .is_none());
         let other_port = h(&[("host", "127.0.0.1:1"), ("origin", "http://127.0.0.1:2")]);
-        assert!(g.refuse(&Method::POST, "/animate", &other_port).is_some());
+        assert!(g
+            .refuse(&Method::POST, &Uri::from_static("/animate"), &other_port)
+            .is_some());
+        let mut two = same.clone();
+        two.append(header::ORIGIN, "http://evil.example".parse().unwrap());
+        assert_eq!(
+            g.refuse(&Method::GET, &Uri::from_static("/ws"), &two)
+                .map(|r| r.0),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        let absolute = Uri::from_static("http://evil.example/ws");
+        assert_eq!(
+            g.refuse(&Method::GET, &absolute, &same).map(|r| r.0),
+            Some(StatusCode::MISDIRECTED_REQUEST)
+        );
+        let absolute = Uri::from_static("http://127.0.0.1:1/ws");
+        assert!(g.refuse(&Method::GET, &absolute, &same).is_none());
         let rebinding = h(&[("host", "attacker.example")]);
         assert_eq!(
-            g.refuse(&Method::GET, "/", &rebinding).map(|r| r.0),
+            g.refuse(&Method::GET, &Uri::from_static("/"), &rebinding)
+                .map(|r| r.0),
             Some(StatusCode::MISDIRECTED_REQUEST)
         );
     }

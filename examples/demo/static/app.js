@@ -250,8 +250,10 @@ function connect() {
   ws.binaryType = 'arraybuffer';
   ws.onopen = () => { $('ws-state').textContent = 'connected'; };
   ws.onmessage = (evt) => { if (evt.data instanceof ArrayBuffer) onFrame(evt.data); };
-  ws.onclose = () => {
-    $('ws-state').textContent = 'disconnected, retrying…';
+  ws.onclose = (evt) => {
+    // The server's reason, if it gave one ("the server is shutting down").
+    const why = evt.reason ? ` (${evt.reason})` : '';
+    $('ws-state').textContent = `disconnected${why}, retrying…`;
     setTimeout(connect, 1000);
   };
 }

@@ -630,3 +630,156 @@ fn odd_upgrades_and_bad_text_are_refused() {
         String::from_utf8_lossy(&out)
     );
 }
+
+/// The opcodes of the frames the server sends until its Close (or the
+/// connection's end), and the Close's code.
+fn frames_until_close(s: &mut TcpStream) -> (Vec<u8>, Option<u16>) {
+    let mut opcodes = Vec::new();
+    let mut buf = [0u8; 1];
+    loop {
+        if !matches!(s.peek(&mut buf), Ok(n) if n > 0) {
+            return (opcodes, None);
+        }
+        let (_, opcode, payload) = read_ws_frame(s);
+        if opcode == 8 {
+            let code = payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+            return (opcodes, Some(code.unwrap_or(1005)));
+        }
+        opcodes.push(opcode);
+    }
+}
+
+/// A 4 MiB frame (64 fragments) being sent to a fresh raw WebSocket.
+fn large_frame_begun(server: &Server) -> TcpStream {
+    let values: Vec<u8> = (0..2048 * 2048).map(|i| (i % 239) as u8).collect();
+    let npy = [("Content-Type", "application/x-npy")];
+    let (status, body) = server.request(
+        "POST",
+        "/set_array",
+        &npy,
+        &common::npy_u8(2048, 2048, &values),
+    );
+    assert_eq!(status, 200, "{body}");
+    let mut s = raw_ws(server);
+    let (fin, opcode, _) = read_ws_frame(&mut s);
+    assert_eq!((fin, opcode), (false, 2), "a fragmented frame begins");
+    s
+}
+
+/// A peer that asks for a frame and then closes (or breaks the protocol)
+/// while a large frame is being sent gets the Close, and no new message
+/// is begun for the request: the conversation is over (RFC 6455 §5.4,
+/// §5.5.1).
+#[test]
+fn a_close_after_a_request_mid_frame_is_answered_and_ends_the_frame() {
+    let server = Server::start("close-mid-frame");
+    for (last, want) in [
+        (masked(8, &1000u16.to_be_bytes()), 1000),
+        // A client frame without its mask: a protocol error.
+        (vec![0x81, 2, b'h', b'i'], 1002),
+    ] {
+        let mut s = large_frame_begun(&server);
+        let mut bytes = masked(1, b"resend");
+        bytes.extend_from_slice(&last);
+        s.write_all(&bytes).expect("request, then the end");
+        let (opcodes, code) = frames_until_close(&mut s);
+        assert_eq!(
+            code,
+            Some(want),
+            "the Close (frames before it: {opcodes:?})"
+        );
+        assert!(
+            opcodes.iter().all(|&op| op == 0),
+            "only the rest of the frame before the Close: {opcodes:?}"
+        );
+    }
+}
+
+/// Text messages that arrive while a frame is being sent are answered
+/// with one frame after it, not one each (50 requests of 6 bytes would
+/// otherwise buy 50 frames of 4 MiB).
+#[test]
+fn requests_during_a_frame_get_one_frame_after_it() {
+    let server = Server::start("coalesce");
+    let mut s = large_frame_begun(&server);
+    let requests: Vec<u8> = (0..50).flat_map(|_| masked(1, b"resend")).collect();
+    s.write_all(&requests).expect("requests");
+    // The rest of the first frame, then whatever the requests bring.
+    let mut messages = 0;
+    s.set_read_timeout(Some(Duration::from_secs(3))).ok();
+    let mut buf = [0u8; 1];
+    while matches!(s.peek(&mut buf), Ok(n) if n > 0) {
+        let (fin, opcode, _) = read_ws_frame(&mut s);
+        assert!(opcode == 0 || opcode == 2, "opcode {opcode}");
+        if fin {
+            messages += 1;
+        }
+    }
+    // The first frame, and one or two more: the requests read during it
+    // (or, if the server had written it all before they came, the first
+    // request and those read during its answer).
+    assert!(
+        (2..=3).contains(&messages),
+        "{messages} messages for 50 requests"
+    );
+}
+
+/// Only a pong that echoes the ping keeps a WebSocket open: a peer that
+/// reads nothing but sends unsolicited pongs (or text) is closed with 1001
+/// one interval after an unanswered ping, like a silent one.
+#[test]
+fn unsolicited_pongs_do_not_keep_a_websocket_open() {
+    let server = Server::start_with("pongs", &["--ping-interval", "1"]);
+    let (status, body) = server.post_json("/set_array", "[[1, 2], [3, 4]]");
+    assert_eq!(status, 200, "{body}");
+    let mut s = raw_ws(&server);
+    // 4 s of pongs and requests, reading nothing.
+    for i in 0..16 {
+        let frame = if i % 2 == 0 {
+            masked(10, b"")
+        } else {
+            masked(1, b"resend")
+        };
+        if s.write_all(&frame).is_err() {
+            break; // closed already
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    s.set_read_timeout(Some(Duration::from_secs(3))).ok();
+    let mut pings = Vec::new();
+    let mut code = None;
+    let mut buf = [0u8; 1];
+    while matches!(s.peek(&mut buf), Ok(n) if n > 0) {
+        let (_, opcode, payload) = read_ws_frame(&mut s);
+        match opcode {
+            9 => pings.push(payload),
+            8 => {
+                code = payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(code, Some(1001), "closed as going away (pings: {pings:?})");
+    assert!(!pings.is_empty(), "pinged first");
+    assert!(pings.iter().all(|p| p.len() == 8), "{pings:?}");
+}
+
+/// On Ctrl-C (SIGINT) the server closes each WebSocket with 1001 before
+/// it exits, so pages can say it went away.
+#[test]
+fn websockets_are_closed_with_1001_on_shutdown() {
+    let mut server = Server::start("shutdown");
+    let mut s = raw_ws(&server);
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let pid = server.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let (_, code) = frames_until_close(&mut s);
+    assert_eq!(code, Some(1001));
+    let status = server.child.wait().expect("the server exits");
+    assert!(status.success(), "{status:?}");
+}
