@@ -519,6 +519,10 @@ fn close_frame(code: CloseCode, reason: &str) -> Message {
 async fn connection(mut socket: Socket, live: Arc<Live>) {
     let mut rx = live.frames.subscribe();
     let mut closing = live.closing.subscribe();
+    // Opened while the server shuts down: its close comes at once.
+    if *closing.borrow_and_update() {
+        closing.mark_changed();
+    }
     let mut inbox = Inbox::default();
     let mut ping = tokio::time::interval(live.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
