@@ -151,6 +151,8 @@ pub struct Live {
     max_held: usize,
     /// Set once by [`Live::close_all`]: every WebSocket sends Close 1001.
     closing: watch::Sender<bool>,
+    /// The animation's time origin.
+    started: Instant,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -226,17 +228,31 @@ impl Live {
             superseded: Mutex::new(Vec::new()),
             max_held,
             closing: watch::channel(false).0,
+            started: Instant::now(),
         });
         tokio::spawn(animate(live.clone()));
         live
     }
 
     /// Closes every WebSocket with Close 1001 ("going away", RFC 6455
-    /// §7.4.1) and waits until they are closed, for at most `wait`.
+    /// §7.4.1), one being sent a frame between two of its fragments, and
+    /// waits at most `wait` for them to end (a peer that reads nothing
+    /// gets no Close: the process exits under it). New upgrades get 503.
     pub async fn close_all(&self, wait: Duration) {
         self.closing.send_replace(true);
         let all = self.sockets.acquire_many(MAX_SOCKETS as u32);
         let _ = tokio::time::timeout(wait, all).await;
+    }
+
+    /// Publishes the animation's current frame in the current wire format.
+    /// Call with the mode lock held, in [`Mode::Animated`].
+    pub(crate) fn publish_animation(&self, mode: &MutexGuard<'_, Mode>, buf: &mut Vec<f32>) {
+        let wire = *lock(&self.wire);
+        pattern(self.started.elapsed().as_secs_f32(), buf);
+        match wire.encode(Samples::F32(buf), ANIM_SHAPE, 0.0, 1.0, Dtype::U16) {
+            Ok(bytes) => self.publish(mode, bytes),
+            Err(e) => eprintln!("demo: animation frame: {e}"),
+        }
     }
 
     fn anim_params() -> Params {
@@ -356,11 +372,11 @@ impl Live {
 async fn animate(live: Arc<Live>) {
     let mut tick = tokio::time::interval(FRAME_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let start = Instant::now();
     let mut buf = Vec::with_capacity(ANIM_SHAPE[0] * ANIM_SHAPE[1]);
     loop {
         tick.tick().await;
-        // No viewer: nothing to draw.
+        // No viewer: nothing to draw (the mode's changes publish a frame,
+        // so that a new viewer's first one is in the current format).
         if live.frames.receiver_count() == 0 {
             continue;
         }
@@ -368,12 +384,7 @@ async fn animate(live: Arc<Live>) {
         if *mode != Mode::Animated {
             continue;
         }
-        let wire = *lock(&live.wire);
-        pattern(start.elapsed().as_secs_f32(), &mut buf);
-        match wire.encode(Samples::F32(&buf), ANIM_SHAPE, 0.0, 1.0, Dtype::U16) {
-            Ok(bytes) => live.publish(&mode, bytes),
-            Err(e) => eprintln!("demo: animation frame: {e}"),
-        }
+        live.publish_animation(&mode, &mut buf);
     }
 }
 
@@ -408,6 +419,13 @@ pub(crate) fn bad_request(reason: impl std::fmt::Display) -> Response {
 
 async fn ws(State(live): State<Arc<Live>>, req: Request) -> Response {
     // A slot is taken only for a valid upgrade (an invalid one gets its 4xx).
+    if *live.closing.borrow() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down\n",
+        )
+            .into_response();
+    }
     websocket::upgrade(req, websocket::config(MAX_WS_MESSAGE), move || {
         let permit = live.sockets.clone().try_acquire_owned().ok()?;
         Some(move |socket| async move {
@@ -463,10 +481,17 @@ impl Inbox {
 
 /// Sends `frame`, holding its `senders` count until it is all written;
 /// what the peer sends meanwhile goes to `inbox`. A failed write ends the
-/// conversation too (`inbox.end`).
-async fn send(socket: &mut Socket, frame: Frame, inbox: &mut Inbox) {
+/// conversation too (`inbox.end`); the server's shutdown (`closing`) stops
+/// the frame between fragments.
+async fn send(
+    socket: &mut Socket,
+    frame: Frame,
+    inbox: &mut Inbox,
+    closing: &watch::Receiver<bool>,
+) {
     let Frame { bytes, senders, .. } = frame;
-    let sent = websocket::send_frame(socket, bytes, |item| inbox.take(item)).await;
+    let go_on = || !*closing.borrow();
+    let sent = websocket::send_frame(socket, bytes, |item| inbox.take(item), go_on).await;
     drop(senders);
     if sent.is_err() && inbox.end.is_none() {
         inbox.end = Some(None);
@@ -502,10 +527,20 @@ async fn finish(socket: &mut Socket, end: Option<Result<Message, WsError>>) {
                 while reason.len() > 123 {
                     reason.pop();
                 }
-                let _ = socket.send(close_frame(code, &reason)).await;
+                close(socket, code, &reason).await;
             }
         }
         None => {}
+    }
+}
+
+/// How long a connection waits for the peer's answer to its Close.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
+/// Sends a Close and waits (at most [`CLOSE_WAIT`]) for the peer's.
+async fn close(socket: &mut Socket, code: CloseCode, reason: &str) {
+    if socket.send(close_frame(code, reason)).await.is_ok() {
+        websocket::linger(socket, CLOSE_WAIT).await;
     }
 }
 
@@ -535,16 +570,28 @@ async fn connection(mut socket: Socket, live: Arc<Live>) {
             finish(&mut socket, end).await;
             return;
         }
+        if *closing.borrow() {
+            close(&mut socket, CloseCode::Away, "the server is shutting down").await;
+            return;
+        }
         if std::mem::take(&mut inbox.asked) {
             let frame = rx.borrow_and_update().clone();
-            send(&mut socket, frame, &mut inbox).await;
+            send(&mut socket, frame, &mut inbox, &closing).await;
             continue;
         }
         tokio::select! {
             _ = ping.tick() => {
                 if inbox.ping.is_some() {
+                    // The answer may be waiting in the socket, behind
+                    // other messages.
+                    websocket::read_ahead(&mut socket, &mut |item| inbox.take(item));
+                }
+                if inbox.end.is_some() {
+                    continue;
+                }
+                if inbox.ping.is_some() {
                     // No answer for a whole interval after a ping: gone.
-                    let _ = socket.send(close_frame(CloseCode::Away, "no answer to a ping")).await;
+                    close(&mut socket, CloseCode::Away, "no answer to a ping").await;
                     return;
                 }
                 let nonce: [u8; 8] = rand::random();
@@ -558,7 +605,7 @@ async fn connection(mut socket: Socket, live: Arc<Live>) {
                     return;
                 }
                 let frame = rx.borrow_and_update().clone();
-                send(&mut socket, frame, &mut inbox).await;
+                send(&mut socket, frame, &mut inbox, &closing).await;
                 if inbox.end.is_none() {
                     // While frames are pushed, the send timeout finds a
                     // peer that is gone (its writes stop making progress);
@@ -567,10 +614,8 @@ async fn connection(mut socket: Socket, live: Arc<Live>) {
                     inbox.ping = None;
                 }
             }
-            _ = closing.changed() => {
-                let _ = socket.send(close_frame(CloseCode::Away, "the server is shutting down")).await;
-                return;
-            }
+            // Handled at the top of the loop.
+            _ = closing.changed() => {}
             item = socket.next() => {
                 inbox.take(item);
             }
@@ -611,8 +656,14 @@ async fn resume(State(live): State<Arc<Live>>, headers: HeaderMap, body: Body) -
     if content_type(&headers, &["application/json"], true).is_none() {
         return unsupported(&["application/json"]);
     }
-    *lock(&live.mode) = Mode::Animated;
-    *lock(&live.fixed) = None;
+    {
+        let mut mode = lock(&live.mode);
+        *mode = Mode::Animated;
+        *lock(&live.fixed) = None;
+        // The posted array's frame is no longer current, even for a viewer
+        // that connects before the next animation tick.
+        live.publish_animation(&mode, &mut Vec::new());
+    }
     json(StatusCode::OK, live.state_json())
 }
 

@@ -91,8 +91,8 @@ struct Options {
     /// read before the connection is closed (nginx's send_timeout).
     #[arg(long, default_value_t = server::SEND_TIMEOUT.as_secs(), value_name = "SECS")]
     send_timeout: u64,
-    /// Seconds between pings on each WebSocket; a peer that answers
-    /// nothing for one interval after a ping is disconnected.
+    /// Seconds between pings on each WebSocket; a peer that has not echoed
+    /// a ping one interval later is disconnected (Close 1001).
     #[arg(long, default_value_t = live::PING_INTERVAL.as_secs(), value_name = "SECS")]
     ping_interval: u64,
     /// MiB that superseded frames may hold while slow viewers are still

@@ -315,6 +315,10 @@ pub(crate) async fn set_mode(
             }
         }
         *lock(&live.wire) = wire;
+        if *mode == Mode::Animated {
+            // A new viewer's first frame is in the new format.
+            live.publish_animation(&mode, &mut Vec::new());
+        }
     }
     json(StatusCode::OK, live.state_json())
 }

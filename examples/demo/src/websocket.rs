@@ -251,26 +251,30 @@ fn refuse(status: StatusCode, reason: &str) -> Response {
         .into_response()
 }
 
-/// The most messages read between two fragments; beyond, the peer's
+/// The most messages read after each fragment; beyond, the peer's
 /// messages wait in the socket until the next fragment is written, so that
 /// a peer sending without pause cannot hold up the frame.
 const READ_AHEAD: usize = 16;
 
 /// Sends `frame` as one binary message: whole when it has at most
 /// [`FRAGMENT`] bytes, else as fragments of [`FRAGMENT`] bytes (the last
-/// one shorter), each flushed before the next. Between fragments, what the
-/// peer has sent is read and handed to `take`, so that its pings are
-/// answered at once (tungstenite writes the pong, for the latest ping,
-/// before the next fragment) rather than after the whole message. When
-/// `take` returns false (the peer closed or broke the connection: a Close,
-/// an error, the end), the rest is not sent.
+/// one shorter), each flushed before the next. After each piece (the whole
+/// frame too), what the peer has sent is read and handed to `take`, so that
+/// its pings are answered at once (tungstenite writes the pong, for the
+/// latest ping, before the next fragment) rather than after the whole
+/// message. When `take` returns false (the peer closed or broke the
+/// connection: a Close, an error, the end), or `go_on` does between
+/// fragments, the rest is not sent.
 pub async fn send_frame(
     socket: &mut Socket,
     frame: Bytes,
     mut take: impl FnMut(Option<Result<Message, Error>>) -> bool,
+    go_on: impl Fn() -> bool,
 ) -> Result<(), Error> {
     if frame.len() <= FRAGMENT {
-        return socket.send(Message::Binary(frame)).await;
+        socket.send(Message::Binary(frame)).await?;
+        read_ahead(socket, &mut take);
+        return Ok(());
     }
     let mut rest = frame;
     let mut opcode = Data::Binary;
@@ -285,17 +289,54 @@ pub async fn send_frame(
             )))
             .await?;
         opcode = Data::Continue;
-        for _ in 0..READ_AHEAD {
-            let Some(item) = socket.next().now_or_never() else {
-                break;
-            };
-            if !take(item) {
-                return Ok(());
-            }
+        if !read_ahead(socket, &mut take) || !go_on() {
+            return Ok(());
         }
     }
     Ok(())
 }
+
+/// Hands what the peer has already sent (at most [`READ_AHEAD`] messages)
+/// to `take`, without waiting; false when `take` did.
+pub fn read_ahead(
+    socket: &mut Socket,
+    take: &mut impl FnMut(Option<Result<Message, Error>>) -> bool,
+) -> bool {
+    for _ in 0..READ_AHEAD {
+        let Some(item) = socket.next().now_or_never() else {
+            break;
+        };
+        if !take(item) {
+            return false;
+        }
+    }
+    true
+}
+
+/// After this side's Close: reads (and drops) what the peer still sends,
+/// straight from the connection, until it ends or is quiet for
+/// [`QUIET`], for at most `wait`, so that the connection is not dropped
+/// with unread data, which makes the kernel send a reset that can destroy
+/// the Close on its way to the peer (RFC 6455 §7.1.1). tungstenite cannot
+/// do this: after an error in what the peer sent it reads no more.
+pub async fn linger(socket: &mut Socket, wait: std::time::Duration) {
+    use tokio::io::AsyncReadExt;
+    let _ = socket.flush().await;
+    let io = socket.get_mut();
+    let mut buf = vec![0u8; 16 * 1024];
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let until = deadline.min(tokio::time::Instant::now() + QUIET);
+        match tokio::time::timeout_at(until, io.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            // The end, an error, a quiet spell or the deadline.
+            _ => return,
+        }
+    }
+}
+
+/// How long [`linger`] waits for more from a peer that has stopped sending.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(100);
 
 #[cfg(test)]
 mod tests {

@@ -438,3 +438,38 @@ async fn set_array_takes_imgpacks_data_body() {
     assert_eq!(status, 400);
     assert!(text.contains("POST /set_mode sets its dtype"), "{text}");
 }
+
+/// A viewer's first frame is in the current format and mode even when no
+/// one was watching as they changed (the animation draws nothing then):
+/// after `/set_mode` an imgpack frame, after `/animate` an animation frame,
+/// not the posted array's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_viewers_first_frame_follows_the_mode() {
+    let server = Server::start("first-frame");
+    let (status, text) = server.post_json("/set_mode", r#"{"dtype":"packed","bits":12}"#);
+    assert_eq!(status, 200, "{text}");
+    let mut ws = server.ws().await;
+    let first = frame_within(&mut ws, Duration::from_secs(5))
+        .await
+        .expect("first frame");
+    assert!(imgpack::decode(&first).is_ok(), "imgpack after /set_mode");
+    drop(ws);
+    let (status, text) = server.post_json("/set_mode", r#"{"format":"vcbn"}"#);
+    assert_eq!(status, 200, "{text}");
+    let (status, text) = server.post_json("/set_array", "[[1, 2], [3, 4]]");
+    assert_eq!(status, 200, "{text}");
+    let (status, text) = server.post_json("/animate", "{}");
+    assert_eq!(status, 200, "{text}");
+    // Let the last viewer's connection end, so none watches.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut ws = server.ws().await;
+    let first = frame_within(&mut ws, Duration::from_secs(5))
+        .await
+        .expect("first frame");
+    let frame = vcbn::decode(&first).expect("VCBN");
+    assert_ne!(
+        frame.header().shape().to_array(),
+        [2, 2],
+        "the animation, not the posted array"
+    );
+}

@@ -634,30 +634,42 @@ fn odd_upgrades_and_bad_text_are_refused() {
 /// The opcodes of the frames the server sends until its Close (or the
 /// connection's end), and the Close's code.
 fn frames_until_close(s: &mut TcpStream) -> (Vec<u8>, Option<u16>) {
+    let (frames, code) = fin_frames_until_close(s);
+    (frames.into_iter().map(|(op, _)| op).collect(), code)
+}
+
+/// [`frames_until_close`] with each frame's FIN bit.
+fn fin_frames_until_close(s: &mut TcpStream) -> (Vec<(u8, bool)>, Option<u16>) {
     let mut opcodes = Vec::new();
     let mut buf = [0u8; 1];
     loop {
         if !matches!(s.peek(&mut buf), Ok(n) if n > 0) {
             return (opcodes, None);
         }
-        let (_, opcode, payload) = read_ws_frame(s);
+        let (fin, opcode, payload) = read_ws_frame(s);
         if opcode == 8 {
             let code = payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
             return (opcodes, Some(code.unwrap_or(1005)));
         }
-        opcodes.push(opcode);
+        opcodes.push((opcode, fin));
     }
 }
 
 /// A 4 MiB frame (64 fragments) being sent to a fresh raw WebSocket.
 fn large_frame_begun(server: &Server) -> TcpStream {
-    let values: Vec<u8> = (0..2048 * 2048).map(|i| (i % 239) as u8).collect();
+    frame_begun(server, 2048)
+}
+
+/// A frame of a `side`×`side` `uint8` array being sent to a fresh raw
+/// WebSocket, its first fragment's header read.
+fn frame_begun(server: &Server, side: usize) -> TcpStream {
+    let values: Vec<u8> = (0..side * side).map(|i| (i % 239) as u8).collect();
     let npy = [("Content-Type", "application/x-npy")];
     let (status, body) = server.request(
         "POST",
         "/set_array",
         &npy,
-        &common::npy_u8(2048, 2048, &values),
+        &common::npy_u8(side, side, &values),
     );
     assert_eq!(status, 200, "{body}");
     let mut s = raw_ws(server);
@@ -780,6 +792,80 @@ fn websockets_are_closed_with_1001_on_shutdown() {
     assert!(killed.success());
     let (_, code) = frames_until_close(&mut s);
     assert_eq!(code, Some(1001));
+    let status = server.child.wait().expect("the server exits");
+    assert!(status.success(), "{status:?}");
+}
+
+/// Requests that arrive while a small frame (sent whole) goes out are
+/// merged too: 200 requests in one write get far fewer frames.
+#[test]
+fn requests_during_a_small_frame_are_merged() {
+    let server = Server::start("coalesce-small");
+    let (status, body) = server.post_json("/set_array", "[[1, 2], [3, 4]]");
+    assert_eq!(status, 200, "{body}");
+    let mut s = raw_ws(&server);
+    let (fin, opcode, _) = read_ws_frame(&mut s);
+    assert_eq!((fin, opcode), (true, 2), "the first frame, whole");
+    let requests: Vec<u8> = (0..200).flat_map(|_| masked(1, b"resend")).collect();
+    s.write_all(&requests).expect("requests");
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+    let mut frames = 0;
+    let mut buf = [0u8; 1];
+    while matches!(s.peek(&mut buf), Ok(n) if n > 0) {
+        let (_, opcode, _) = read_ws_frame(&mut s);
+        assert_eq!(opcode, 2);
+        frames += 1;
+    }
+    // At least one answer; at most one per 16 requests read after a frame
+    // (and one for the first request), not one each.
+    assert!(
+        (1..=20).contains(&frames),
+        "{frames} frames for 200 requests"
+    );
+}
+
+/// After its Close for an oversized message, the server reads what the
+/// peer still sends (for up to a second) instead of dropping the
+/// connection with unread data, which makes the kernel send a reset that
+/// destroys the Close before a peer that was not reading at once sees it.
+#[test]
+fn a_close_is_not_lost_to_a_reset() {
+    let server = Server::start("linger");
+    let mut s = raw_ws(&server);
+    // A 2 MB binary message: refused (1009) from its header on.
+    let payload = vec![7u8; 2_000_000];
+    let key = [1u8, 2, 3, 4];
+    let mut msg = vec![0x82, 0x80 | 127];
+    msg.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+    msg.extend_from_slice(&key);
+    msg.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    s.write_all(&msg).expect("the message");
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, code) = frames_until_close(&mut s);
+    assert_eq!(code, Some(1009));
+}
+
+/// Ctrl-C while a large frame is being sent: the frame stops between two
+/// fragments (not at its end) and the viewer gets Close 1001.
+#[test]
+fn shutdown_stops_a_frame_between_fragments() {
+    let mut server = Server::start("shutdown-mid-frame");
+    // 16 MiB: more than the socket buffers hold.
+    let mut s = frame_begun(&server, 4096);
+    let pid = server.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let (frames, code) = fin_frames_until_close(&mut s);
+    assert_eq!(code, Some(1001), "after {} fragments", frames.len());
+    assert!(frames.iter().all(|&(op, _)| op == 0), "continuations only");
+    assert!(
+        frames.iter().all(|&(_, fin)| !fin),
+        "the frame was cut short ({} of 256 fragments)",
+        frames.len() + 1
+    );
     let status = server.child.wait().expect("the server exits");
     assert!(status.success(), "{status:?}");
 }
