@@ -133,3 +133,23 @@ def test_every_strict_prefix_is_an_error(buf):
         assert info.value.code in ("Truncated", "BadMagic"), (n, info.value)
         with pytest.raises(fw.FramewireError):
             decode(bytearray(buf[:n]))
+
+
+def test_the_type_stubs_declare_every_error_class():
+    """``_errors.pyi`` names each class ``_errors.py`` makes at run time
+    (type checkers read the stub, not the generated classes)."""
+    import ast
+    import os
+
+    import framewire
+
+    stub = os.path.join(os.path.dirname(framewire.__file__), "_errors.pyi")
+    with open(stub, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    declared = {
+        node.name: [b.id for b in node.bases if isinstance(b, ast.Name)]
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+    }
+    assert declared.pop("FramewireError") == ["ValueError"]
+    assert declared == {code: ["FramewireError"] for code in framewire.CLASSES}
