@@ -385,15 +385,29 @@ pub struct Guard {
 }
 
 /// The host of a `Host` value or an origin's authority, without the port,
-/// lower-case (`[::1]` keeps its brackets).
-fn host_of(authority: &str) -> String {
+/// lower-case (`[::1]` keeps its brackets); `None` for a malformed one
+/// (userinfo, `user@host`, which RFC 9110 §4.2.4 forbids here, or a port
+/// that is not a number).
+fn host_of(authority: &str) -> Option<String> {
     let a = authority.trim();
-    let host = if a.starts_with('[') {
-        a.find(']').map_or(a, |i| &a[..=i])
+    if a.contains('@') {
+        return None;
+    }
+    let (host, port) = if a.starts_with('[') {
+        let end = a.find(']')?;
+        let (host, rest) = a.split_at(end + 1);
+        match rest {
+            "" => (host, None),
+            _ => (host, Some(rest.strip_prefix(':')?)),
+        }
     } else {
-        a.rsplit_once(':').map_or(a, |(h, _)| h)
+        match a.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (a, None),
+        }
     };
-    host.to_ascii_lowercase()
+    let port_ok = port.is_none_or(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok.then(|| host.to_ascii_lowercase())
 }
 
 impl Guard {
@@ -415,7 +429,9 @@ impl Guard {
     }
 
     fn host_allowed(&self, host: &str) -> bool {
-        let host = host_of(host);
+        let Some(host) = host_of(host) else {
+            return false;
+        };
         self.hosts.iter().any(|h| h == "*" || *h == host)
     }
 
@@ -512,6 +528,12 @@ mod tests {
             "localhost.attacker.example:8765",
             "127.0.0.2",
             "",
+            "127.0.0.1:80@evil.example",
+            "localhost@evil.example",
+            "localhost:evil",
+            "localhost:80:80",
+            "[::1]evil.example",
+            "[::1]:x",
         ] {
             assert!(!g.host_allowed(no), "{no}");
         }
