@@ -655,6 +655,19 @@ fn fin_frames_until_close(s: &mut TcpStream) -> (Vec<(u8, bool)>, Option<u16>) {
     }
 }
 
+/// The frames (FIN, opcode) the server sends until it has been quiet for
+/// `quiet` (or the connection ends).
+fn frames_until_quiet(s: &mut TcpStream, quiet: Duration) -> Vec<(bool, u8)> {
+    s.set_read_timeout(Some(quiet)).ok();
+    let mut frames = Vec::new();
+    let mut buf = [0u8; 1];
+    while matches!(s.peek(&mut buf), Ok(n) if n > 0) {
+        let (fin, opcode, _) = read_ws_frame(s);
+        frames.push((fin, opcode));
+    }
+    frames
+}
+
 /// A 4 MiB frame (64 fragments) being sent to a fresh raw WebSocket.
 fn large_frame_begun(server: &Server) -> TcpStream {
     frame_begun(server, 2048)
@@ -717,16 +730,12 @@ fn requests_during_a_frame_get_one_frame_after_it() {
     let requests: Vec<u8> = (0..50).flat_map(|_| masked(1, b"resend")).collect();
     s.write_all(&requests).expect("requests");
     // The rest of the first frame, then whatever the requests bring.
-    let mut messages = 0;
-    s.set_read_timeout(Some(Duration::from_secs(3))).ok();
-    let mut buf = [0u8; 1];
-    while matches!(s.peek(&mut buf), Ok(n) if n > 0) {
-        let (fin, opcode, _) = read_ws_frame(&mut s);
-        assert!(opcode == 0 || opcode == 2, "opcode {opcode}");
-        if fin {
-            messages += 1;
-        }
-    }
+    let frames = frames_until_quiet(&mut s, Duration::from_secs(3));
+    assert!(
+        frames.iter().all(|&(_, op)| op == 0 || op == 2),
+        "{frames:?}"
+    );
+    let messages = frames.iter().filter(|&&(fin, _)| fin).count();
     // The first frame, and one or two more: the requests read during it
     // (or, if the server had written it all before they came, the first
     // request and those read during its answer).
@@ -808,14 +817,9 @@ fn requests_during_a_small_frame_are_merged() {
     assert_eq!((fin, opcode), (true, 2), "the first frame, whole");
     let requests: Vec<u8> = (0..200).flat_map(|_| masked(1, b"resend")).collect();
     s.write_all(&requests).expect("requests");
-    s.set_read_timeout(Some(Duration::from_secs(2))).ok();
-    let mut frames = 0;
-    let mut buf = [0u8; 1];
-    while matches!(s.peek(&mut buf), Ok(n) if n > 0) {
-        let (_, opcode, _) = read_ws_frame(&mut s);
-        assert_eq!(opcode, 2);
-        frames += 1;
-    }
+    let frames = frames_until_quiet(&mut s, Duration::from_secs(2));
+    assert!(frames.iter().all(|&f| f == (true, 2)), "{frames:?}");
+    let frames = frames.len();
     // At least one answer; at most one per 16 requests read after a frame
     // (and one for the first request), not one each.
     assert!(
