@@ -315,7 +315,8 @@ pub fn read_ahead(
 
 /// After this side's Close: reads (and drops) what the peer still sends,
 /// straight from the connection, until it ends or is quiet for
-/// [`QUIET`], for at most `wait`, so that the connection is not dropped
+/// [`QUIET`], for at most `wait` and [`LINGER_BYTES`] (a peer that keeps
+/// sending after the Close is not waited for), so that the connection is not dropped
 /// with unread data, which makes the kernel send a reset that can destroy
 /// the Close on its way to the peer (RFC 6455 §7.1.1). tungstenite cannot
 /// do this: after an error in what the peer sent it reads no more.
@@ -325,15 +326,19 @@ pub async fn linger(socket: &mut Socket, wait: std::time::Duration) {
     let io = socket.get_mut();
     let mut buf = vec![0u8; 16 * 1024];
     let deadline = tokio::time::Instant::now() + wait;
+    let mut left = LINGER_BYTES;
     loop {
         let until = deadline.min(tokio::time::Instant::now() + QUIET);
         match tokio::time::timeout_at(until, io.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => {}
+            Ok(Ok(n)) if n > 0 && n < left => left -= n,
             // The end, an error, a quiet spell or the deadline.
             _ => return,
         }
     }
 }
+
+/// The most [`linger`] reads.
+const LINGER_BYTES: usize = 4 << 20;
 
 /// How long [`linger`] waits for more from a peer that has stopped sending.
 const QUIET: std::time::Duration = std::time::Duration::from_millis(100);

@@ -829,7 +829,7 @@ fn requests_during_a_small_frame_are_merged() {
 }
 
 /// After its Close for an oversized message, the server reads what the
-/// peer still sends (for up to a second) instead of dropping the
+/// peer still sends (up to a second and 4 MiB) instead of dropping the
 /// connection with unread data, which makes the kernel send a reset that
 /// destroys the Close before a peer that was not reading at once sees it.
 #[test]
