@@ -296,15 +296,7 @@ fn raw_ws(server: &Server) -> TcpStream {
 #[test]
 fn large_frames_are_sent_in_fragments_of_64_kib() {
     let server = Server::start("fragments");
-    let values: Vec<u8> = (0..512 * 512).map(|i| (i % 251) as u8).collect();
-    let npy = [("Content-Type", "application/x-npy")];
-    let (status, body) = server.request(
-        "POST",
-        "/set_array",
-        &npy,
-        &common::npy_u8(512, 512, &values),
-    );
-    assert_eq!(status, 200, "{body}");
+    post_u8_array(&server, 512);
     let mut s = raw_ws(&server);
     let (frames, message) = read_ws_message(&mut s);
     let envelope = vcbn::decode(&message).expect("a VCBN envelope");
@@ -555,18 +547,7 @@ fn websocket_closes_are_answered() {
 #[test]
 fn pings_are_answered_between_fragments() {
     let server = Server::start("pong");
-    let values: Vec<u8> = (0..2048 * 2048).map(|i| (i % 241) as u8).collect();
-    let npy = [("Content-Type", "application/x-npy")];
-    let (status, body) = server.request(
-        "POST",
-        "/set_array",
-        &npy,
-        &common::npy_u8(2048, 2048, &values),
-    );
-    assert_eq!(status, 200, "{body}");
-    let mut s = raw_ws(&server);
-    let (fin, opcode, _) = read_ws_frame(&mut s);
-    assert_eq!((fin, opcode), (false, 2), "an 8 MiB frame begins");
+    let mut s = large_frame_begun(&server);
     s.write_all(&masked(9, b"are you there")).expect("ping");
     let mut fragments_after = None;
     loop {
@@ -655,6 +636,19 @@ fn fin_frames_until_close(s: &mut TcpStream) -> (Vec<(u8, bool)>, Option<u16>) {
     }
 }
 
+/// Posts a `side`×`side` `uint8` array (as `.npy`) to show.
+fn post_u8_array(server: &Server, side: usize) {
+    let values: Vec<u8> = (0..side * side).map(|i| (i % 239) as u8).collect();
+    let npy = [("Content-Type", "application/x-npy")];
+    let (status, body) = server.request(
+        "POST",
+        "/set_array",
+        &npy,
+        &common::npy_u8(side, side, &values),
+    );
+    assert_eq!(status, 200, "{body}");
+}
+
 /// The frames (FIN, opcode) the server sends until it has been quiet for
 /// `quiet` (or the connection ends).
 fn frames_until_quiet(s: &mut TcpStream, quiet: Duration) -> Vec<(bool, u8)> {
@@ -676,15 +670,7 @@ fn large_frame_begun(server: &Server) -> TcpStream {
 /// A frame of a `side`×`side` `uint8` array being sent to a fresh raw
 /// WebSocket, its first fragment's header read.
 fn frame_begun(server: &Server, side: usize) -> TcpStream {
-    let values: Vec<u8> = (0..side * side).map(|i| (i % 239) as u8).collect();
-    let npy = [("Content-Type", "application/x-npy")];
-    let (status, body) = server.request(
-        "POST",
-        "/set_array",
-        &npy,
-        &common::npy_u8(side, side, &values),
-    );
-    assert_eq!(status, 200, "{body}");
+    post_u8_array(server, side);
     let mut s = raw_ws(server);
     let (fin, opcode, _) = read_ws_frame(&mut s);
     assert_eq!((fin, opcode), (false, 2), "a fragmented frame begins");
