@@ -8,7 +8,7 @@
 //!
 //! The arithmetic is the SSE2 kernel's (see `x86.rs`), on 8 or 16 lanes.
 
-use core::arch::x86_64::{__m128i, __m256, __m256i, _CMP_EQ_OQ};
+use core::arch::x86_64::{__m128i, __m256, __m256i};
 use pulp::bytemuck::cast;
 use pulp::x86::V3;
 use pulp::NullaryFnOnce;
@@ -133,8 +133,7 @@ struct C3 {
     offset: __m256,
     scale: __m256,
     hi: __m256,
-    inf: __m256,
-    zero: __m256,
+    inf_bits: __m256i,
 }
 
 impl C3 {
@@ -145,21 +144,29 @@ impl C3 {
             offset: s.avx._mm256_set1_ps(k.offset),
             scale: s.avx._mm256_set1_ps(k.scale),
             hi: s.avx._mm256_set1_ps(k.hi),
-            inf: s.avx._mm256_set1_ps(f32::INFINITY),
-            zero: s.avx._mm256_setzero_ps(),
+            inf_bits: s.avx._mm256_set1_epi32(0x7F80_0000),
         }
     }
 
-    /// The levels of 8 samples (`x.len() == 8`) as i32 lanes in `0..=hi`.
-    /// (A method, not a closure: closures are compiled apart, without the
-    /// target features, and the intrinsics in them would not inline.)
+    /// The levels of 8 samples (`x.len() == 8`) as i32 lanes: in `0..=hi`,
+    /// or negative where the level is 0, so the narrowing must saturate
+    /// unsigned (`packusdw`). (A method, not a closure: closures are
+    /// compiled apart, without the target features, and the intrinsics in
+    /// them would not inline.)
+    ///
+    /// Six operations, three of them off the FP multiply/compare ports:
+    /// `v < +inf` as a signed compare of the bits (false for +inf and
+    /// positive NaNs) zeroes those lanes; `min(hi, v)` gives `v` back for a
+    /// NaN, so a negative NaN, -inf and any `v <= -1` convert to a negative
+    /// integer (`cvttps2dq` gives `i32::MIN` for NaN, infinities and values
+    /// out of range), which the unsigned-saturating pack makes 0.
     #[inline(always)]
     fn levels(&self, x: &[f32]) -> __m256i {
-        let avx = self.s.avx;
+        let (avx, avx2) = (self.s.avx, self.s.avx2);
         let v = avx._mm256_mul_ps(avx._mm256_sub_ps(load8(x), self.offset), self.scale);
-        let v = avx._mm256_max_ps(v, self.zero);
-        let v = avx._mm256_andnot_ps(avx._mm256_cmp_ps::<_CMP_EQ_OQ>(v, self.inf), v);
-        avx._mm256_cvttps_epi32(avx._mm256_min_ps(v, self.hi))
+        let keep = avx2._mm256_cmpgt_epi32(self.inf_bits, cast::<__m256, __m256i>(v));
+        let l = avx._mm256_cvttps_epi32(avx._mm256_min_ps(self.hi, v));
+        avx2._mm256_and_si256(keep, l)
     }
 }
 
@@ -179,8 +186,8 @@ fn body_v3(s: V3, src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
                 let (l, r) = sb.split_at(16);
                 let (a, b) = l.split_at(8);
                 let (cc, d) = r.split_at(8);
-                let ab = avx2._mm256_packs_epi32(c.levels(a), c.levels(b));
-                let cd = avx2._mm256_packs_epi32(c.levels(cc), c.levels(d));
+                let ab = avx2._mm256_packus_epi32(c.levels(a), c.levels(b));
+                let cd = avx2._mm256_packus_epi32(c.levels(cc), c.levels(d));
                 let p = avx2._mm256_packus_epi16(ab, cd);
                 store(
                     ob,
@@ -190,25 +197,13 @@ fn body_v3(s: V3, src: &[f32], out: &mut [u8], k: Kernel, mode: Out) {
             tail(rest, o.into_remainder(), k, mode, |x| x);
         }
         Out::U16 | Out::U16Wide => {
-            let wide = mode == Out::U16Wide;
-            let bias = s.avx._mm256_set1_epi32(0x8000);
-            let flip = s.avx._mm256_set1_epi16(i16::MIN);
             let s16 = src.chunks_exact(16);
             let rest = s16.remainder();
             let mut o = out.chunks_exact_mut(32);
             for (j, (sb, ob)) in s16.zip(&mut o).enumerate() {
                 prefetch_block(src, j, 16);
                 let (a, b) = sb.split_at(8);
-                let (a, b) = (c.levels(a), c.levels(b));
-                let p = if wide {
-                    let p = avx2._mm256_packs_epi32(
-                        avx2._mm256_sub_epi32(a, bias),
-                        avx2._mm256_sub_epi32(b, bias),
-                    );
-                    avx2._mm256_xor_si256(p, flip)
-                } else {
-                    avx2._mm256_packs_epi32(a, b)
-                };
+                let p = avx2._mm256_packus_epi32(c.levels(a), c.levels(b));
                 // packs work within 128-bit lanes; this puts them back in order.
                 let p = avx2._mm256_permute4x64_epi64::<0b11_01_10_00>(p);
                 store(ob, cast::<__m256i, [u8; 32]>(p));
