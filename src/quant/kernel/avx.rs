@@ -6,7 +6,11 @@
 //! them enabled. Vectors move in and out through `bytemuck::cast` (a safe
 //! function; `pulp`'s `cast!` macro would put `unsafe` in this crate).
 //!
-//! The arithmetic is the SSE2 kernel's (see `x86.rs`), on 8 or 16 lanes.
+//! AVX2 computes as the SSE2 kernel's `uint8` path does (see `x86.rs`), on
+//! 8 lanes, for both dtypes: its `vpackusdw` saturates unsigned, so negative
+//! lanes become 0 without a `maxps` and every `uint16` range up to 65535
+//! narrows in one pack. AVX-512 keeps `maxps` and masks +inf with a compare
+//! into a mask register, then narrows with `vpmovusdw` / `vpmovusdb`.
 
 use core::arch::x86_64::{__m128i, __m256, __m256i};
 use pulp::bytemuck::cast;

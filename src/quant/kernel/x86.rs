@@ -3,20 +3,27 @@
 //! detection is needed).
 //!
 //! Per 4 samples: `subps`, `mulps` (the two f32 operations of the formula,
-//! unfused), `maxps` against 0 (which also maps NaN to 0: `maxps` returns its
-//! second operand when either is NaN), a compare with +inf and `andnps` (+inf
-//! to 0), `minps` against `hi`, then `cvttps2dq`, which truncates exactly in
-//! `0..=hi`. Signed packs narrow the levels: `packssdw` is exact for levels
+//! unfused), `minps` against `hi`, `cvttps2dq` (which truncates exactly in
+//! `0..=hi`), and `pcmpgtd` + `pand`, which zero the lanes whose `v` is not
+//! below +inf: as signed integers, the bits of +inf and of positive NaNs
+//! are at least `0x7F80_0000`, those of every smaller positive value below
+//! it. (An integer compare runs on more ports than `cmpps`.) Negative
+//! lanes: for `uint16`, `maxps` against 0 first (which also maps NaN to 0:
+//! `maxps` returns its second operand when either is NaN); for `uint8` none
+//! is needed, since `minps(hi, v)` gives a NaN back, `cvttps2dq` makes NaN,
+//! -inf and every `v <= -1` negative, and the final unsigned pack makes
+//! them 0. Signed packs narrow the levels: `packssdw` is exact for levels
 //! up to 32767, `packuswb` after it for `uint8`; levels up to 65535 are
 //! shifted down by 32768 around the pack.
 
 use safe_arch::{
-    add_m128d, bitandnot_m128, bitxor_m128i, cmp_eq_mask_m128, convert_to_m128_from_m128d,
-    convert_to_m128d_from_lower2_i32_m128i, load_unaligned_m128, load_unaligned_m128d, m128, m128d,
-    m128i, max_m128, min_m128, move_low_high_m128, mul_m128, mul_m128d, pack_i16_to_u8_m128i,
-    pack_i32_to_i16_m128i, set_splat_i16_m128i, set_splat_i32_m128i, set_splat_m128,
-    set_splat_m128d, shuffle_abi_f32_all_m128, sub_i32_m128i, sub_m128, truncate_m128_to_m128i,
-    unpack_high_i16_m128i, unpack_low_i16_m128i, unpack_low_m128d, zeroed_m128, zeroed_m128i,
+    add_m128d, bitand_m128i, bitxor_m128i, cast_to_m128i_from_m128, cmp_gt_mask_i32_m128i,
+    convert_to_m128_from_m128d, convert_to_m128d_from_lower2_i32_m128i, load_unaligned_m128,
+    load_unaligned_m128d, m128, m128d, m128i, max_m128, min_m128, move_low_high_m128, mul_m128,
+    mul_m128d, pack_i16_to_u8_m128i, pack_i32_to_i16_m128i, set_splat_i16_m128i,
+    set_splat_i32_m128i, set_splat_m128, set_splat_m128d, shuffle_abi_f32_all_m128, sub_i32_m128i,
+    sub_m128, truncate_m128_to_m128i, unpack_high_i16_m128i, unpack_low_i16_m128i,
+    unpack_low_m128d, zeroed_m128, zeroed_m128i,
 };
 
 use super::{prefetch_block, Convert, Kernel, Out, STAGE, STAGE_BLOCKS};
@@ -27,7 +34,7 @@ struct Consts {
     offset: m128,
     scale: m128,
     hi: m128,
-    inf: m128,
+    inf_bits: m128i,
     zero: m128,
 }
 
@@ -38,18 +45,43 @@ impl Consts {
             offset: set_splat_m128(k.offset),
             scale: set_splat_m128(k.scale),
             hi: set_splat_m128(k.hi),
-            inf: set_splat_m128(f32::INFINITY),
+            inf_bits: set_splat_i32_m128i(0x7F80_0000),
             zero: zeroed_m128(),
         }
+    }
+
+    /// `v` of 4 samples.
+    #[inline(always)]
+    fn v(&self, x: m128) -> m128 {
+        mul_m128(sub_m128(x, self.offset), self.scale)
+    }
+
+    /// `v`'s lanes where `v < +inf` (a signed compare of the bits: false for
+    /// +inf and positive NaNs), zero elsewhere.
+    #[inline(always)]
+    fn below_inf(&self, v: m128, l: m128i) -> m128i {
+        bitand_m128i(
+            cmp_gt_mask_i32_m128i(self.inf_bits, cast_to_m128i_from_m128(v)),
+            l,
+        )
     }
 
     /// The levels of 4 samples, as i32 lanes in `0..=hi`.
     #[inline(always)]
     fn levels(&self, x: m128) -> m128i {
-        let v = mul_m128(sub_m128(x, self.offset), self.scale);
-        let v = max_m128(v, self.zero);
-        let v = bitandnot_m128(cmp_eq_mask_m128(v, self.inf), v);
-        truncate_m128_to_m128i(min_m128(v, self.hi))
+        let v = max_m128(self.v(x), self.zero);
+        self.below_inf(v, truncate_m128_to_m128i(min_m128(v, self.hi)))
+    }
+
+    /// The levels of 4 samples, as i32 lanes in `0..=hi` or negative where
+    /// the level is 0 (for the `uint8` packs, whose second saturates
+    /// unsigned): `min(hi, v)` gives a NaN `v` back, and a negative NaN,
+    /// -inf or `v <= -1` converts to a negative integer (`cvttps2dq` gives
+    /// `i32::MIN` for NaN and out-of-range values).
+    #[inline(always)]
+    fn levels_or_negative(&self, x: m128) -> m128i {
+        let v = self.v(x);
+        self.below_inf(v, truncate_m128_to_m128i(min_m128(self.hi, v)))
     }
 }
 
@@ -251,8 +283,9 @@ fn blocks<S: Copy>(
             for (j, (sb, ob)) in s.zip(&mut o).enumerate() {
                 prefetch_block(src, j, 16);
                 let [a, b, cc, d] = quads(sb);
-                let ab = pack_i32_to_i16_m128i(c.levels(a), c.levels(b));
-                let cd = pack_i32_to_i16_m128i(c.levels(cc), c.levels(d));
+                let l = |x| c.levels_or_negative(x);
+                let ab = pack_i32_to_i16_m128i(l(a), l(b));
+                let cd = pack_i32_to_i16_m128i(l(cc), l(d));
                 store16(ob, pack_i16_to_u8_m128i(ab, cd));
             }
             tail(rest, o.into_remainder(), k, mode, &map);
