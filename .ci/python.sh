@@ -17,8 +17,6 @@ fi
 echo "--- the crate: fmt, clippy (-D warnings)"
 cargo fmt --manifest-path python/Cargo.toml -- --check
 cargo clippy --manifest-path python/Cargo.toml --all-targets --locked -- -D warnings
-echo "--- the crate's unit tests (the thread split)"
-cargo test --manifest-path python/Cargo.toml --locked
 
 venv=target/python-venv
 venv1=target/python-venv-numpy1

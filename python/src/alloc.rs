@@ -122,10 +122,6 @@ fn advise_pages(_buf: *mut u8, _len: usize, _advice: i32) {}
 /// zero fill costs no memory traffic of its own.
 const BLOCK: usize = 64 << 10;
 
-/// The parts that threads take in turn (`crate::par`): 32 BLOCKs, 2 MiB, a
-/// huge page's worth.
-const PART: usize = 32 * BLOCK;
-
 /// Why a block fill failed.
 pub enum FillError {
     /// The fill function's error.
@@ -194,12 +190,18 @@ where
     if threads <= 1 || body.len() <= BLOCK {
         return fill_part(body, 0, fill);
     }
-    // Parts of whole blocks, so that block offsets stay multiples of BLOCK.
-    let parts: Vec<_> = body.chunks_mut(PART).enumerate().collect();
-    crate::par::each(parts, threads, &|(i, part)| fill_part(part, i * PART, fill))
-        .ok_or(FillError::Thread)?
-        .into_iter()
-        .collect()
+    // Whole blocks per thread, so that block offsets stay multiples of BLOCK.
+    let per = body.len().div_ceil(threads).div_ceil(BLOCK) * BLOCK;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = body
+            .chunks_mut(per)
+            .enumerate()
+            .map(|(i, part)| scope.spawn(move || fill_part(part, i * per, fill)))
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().map_err(|_| FillError::Thread)?)
+    })
 }
 
 /// A new `bytes` of `head` bytes written by `head_fill`, then a copy of
@@ -231,8 +233,15 @@ where
             copy_into(body, src);
             return true;
         }
-        let parts: Vec<_> = body.chunks_mut(PART).zip(src.chunks(PART)).collect();
-        crate::par::each(parts, threads, &|(d, s)| copy_into(d, s)).is_some()
+        let per = body.len().div_ceil(threads).div_ceil(BLOCK) * BLOCK;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = body
+                .chunks_mut(per)
+                .zip(src.chunks(per))
+                .map(|(d, s)| scope.spawn(move || copy_into(d, s)))
+                .collect();
+            handles.into_iter().all(|h| h.join().is_ok())
+        })
     });
     if !ok {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(

@@ -28,10 +28,6 @@ const PARALLEL_MIN: usize = 1 << 21;
 /// on several threads from `PARALLEL_MIN` samples' worth of time, 8 MiB.
 const COPY_BYTES_PER_SAMPLE: usize = 4;
 
-/// The samples of one part of a split quantization (`crate::par`): 2 MiB of
-/// f32 input.
-const PART_SAMPLES: usize = 1 << 19;
-
 /// The most threads one call uses.
 const MAX_THREADS: usize = 8;
 
@@ -237,23 +233,28 @@ fn quantize_par<D: Level + Send>(
     if threads <= 1 || samples.len() != dst.len() {
         return q.quantize(samples, dst).map_err(QuantError::Core);
     }
-    let mut parts = Vec::with_capacity(dst.len().div_ceil(PART_SAMPLES));
-    for (i, d) in dst.chunks_mut(PART_SAMPLES).enumerate() {
-        let start = i * PART_SAMPLES;
-        let sub =
-            samples
-                .sub(start, start + d.len())
-                .ok_or(QuantError::Core(Error::LengthMismatch {
+    let chunk = dst.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(threads);
+        for (i, d) in dst.chunks_mut(chunk).enumerate() {
+            let start = i * chunk;
+            let sub = samples.sub(start, start + d.len()).ok_or(QuantError::Core(
+                Error::LengthMismatch {
                     field: Field::Samples,
                     expected: (start + d.len()) as u64,
                     actual: samples.len() as u64,
-                }))?;
-        parts.push((sub, d));
-    }
-    crate::par::each(parts, threads, &|(sub, d)| q.quantize(sub, d))
-        .ok_or(QuantError::Thread)?
-        .into_iter()
-        .try_for_each(|r| r.map_err(QuantError::Core))
+                },
+            ))?;
+            let q = *q;
+            handles.push(scope.spawn(move || q.quantize(sub, d)));
+        }
+        for h in handles {
+            h.join()
+                .map_err(|_| QuantError::Thread)?
+                .map_err(QuantError::Core)?;
+        }
+        Ok(())
+    })
 }
 
 /// Quantizes the samples of one block of a blob (`offset` bytes into it) into

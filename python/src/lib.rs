@@ -15,7 +15,6 @@ mod decode;
 mod encode;
 mod errors;
 mod imgpack;
-mod par;
 mod py;
 mod stream;
 
