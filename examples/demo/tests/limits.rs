@@ -772,6 +772,16 @@ fn unsolicited_pongs_do_not_keep_a_websocket_open() {
     assert!(pings.iter().all(|p| p.len() == 8), "{pings:?}");
 }
 
+/// Sends SIGINT (Ctrl-C) to the server.
+fn interrupt(server: &Server) {
+    let pid = server.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+}
+
 /// On Ctrl-C (SIGINT) the server closes each WebSocket with 1001 before
 /// it exits, so pages can say it went away.
 #[test]
@@ -779,12 +789,7 @@ fn websockets_are_closed_with_1001_on_shutdown() {
     let mut server = Server::start("shutdown");
     let mut s = raw_ws(&server);
     s.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    let pid = server.child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    interrupt(&server);
     let (_, code) = frames_until_close(&mut s);
     assert_eq!(code, Some(1001));
     let status = server.child.wait().expect("the server exits");
@@ -842,12 +847,7 @@ fn shutdown_stops_a_frame_between_fragments() {
     let mut server = Server::start("shutdown-mid-frame");
     // 16 MiB: more than the socket buffers hold.
     let mut s = frame_begun(&server, 4096);
-    let pid = server.child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    interrupt(&server);
     let (frames, code) = fin_frames_until_close(&mut s);
     assert_eq!(code, Some(1001), "after {} fragments", frames.len());
     assert!(frames.iter().all(|&(op, _)| op == 0), "continuations only");
