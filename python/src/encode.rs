@@ -222,8 +222,9 @@ fn threads_for(n: usize) -> usize {
         .min(cap)
 }
 
-/// `q.quantize(samples, dst)`, split across threads for large inputs. Each
-/// level depends on its sample alone, so the split changes no byte.
+/// `q.quantize(samples, dst)`, split across threads for large inputs
+/// ([`crate::par`], parts of 2 MiB of levels). Each level depends on its
+/// sample alone, so the split changes no byte.
 fn quantize_par<D: Level + Send>(
     q: &Quantizer,
     samples: Samples<'_>,
@@ -233,27 +234,27 @@ fn quantize_par<D: Level + Send>(
     if threads <= 1 || samples.len() != dst.len() {
         return q.quantize(samples, dst).map_err(QuantError::Core);
     }
-    let chunk = dst.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let mut handles = Vec::with_capacity(threads);
-        for (i, d) in dst.chunks_mut(chunk).enumerate() {
-            let start = i * chunk;
-            let sub = samples.sub(start, start + d.len()).ok_or(QuantError::Core(
-                Error::LengthMismatch {
+    let per = (2 << 20) / core::mem::size_of::<D>().max(1);
+    let parts: Vec<_> = dst.chunks_mut(per).enumerate().collect();
+    crate::par::run(
+        parts,
+        threads,
+        |(_, d)| crate::alloc::populate(d.as_ptr().cast(), core::mem::size_of_val(*d)),
+        |(i, d)| {
+            let start = i * per;
+            let sub = samples
+                .sub(start, start + d.len())
+                .ok_or(Error::LengthMismatch {
                     field: Field::Samples,
                     expected: (start + d.len()) as u64,
                     actual: samples.len() as u64,
-                },
-            ))?;
-            let q = *q;
-            handles.push(scope.spawn(move || q.quantize(sub, d)));
-        }
-        for h in handles {
-            h.join()
-                .map_err(|_| QuantError::Thread)?
-                .map_err(QuantError::Core)?;
-        }
-        Ok(())
+                })?;
+            q.quantize(sub, d)
+        },
+    )
+    .map_err(|e| match e {
+        crate::par::RunError::Part(e) => QuantError::Core(e),
+        crate::par::RunError::Thread => QuantError::Thread,
     })
 }
 

@@ -15,6 +15,7 @@ mod decode;
 mod encode;
 mod errors;
 mod imgpack;
+mod par;
 mod py;
 mod stream;
 

@@ -175,6 +175,27 @@ def test_sac_lists():
     assert fw.build_sac([1, 2, -3], [[4], [5]]) == ref.sac_bytes([1, 2, -3], [[4], [5]])
 
 
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_many_parts(monkeypatch, threads):
+    """Large results are written in 2 MiB parts that the calling thread faults
+    in and hands to helper threads, which also take parts nobody prepared;
+    pack_envelope copies in parts from 8 MiB. Every byte must be the
+    reference's whatever the split: 16.8 MB of uint16 levels (8 parts and a
+    partial one), 8.4 MB of uint8, and the quantize() array."""
+    monkeypatch.setenv("FRAMEWIRE_NUM_THREADS", threads)
+    rng = np.random.default_rng(12)
+    a = rng.normal(0.5, 0.4, (2897, 2903)).astype(np.float32)
+    a[::31, ::43] = np.nan
+    a[::59, ::5] = -np.inf
+    for dtype in ("uint8", "uint16"):
+        want = ref.vcbn_bytes(a, 0.0, 1.0, dtype)
+        blob, header = fw.encode_data(a, 0.0, 1.0, dtype)
+        assert blob == ref.encode_data(a, 0.0, 1.0, dtype)[0]
+        assert fw.pack_envelope(blob, header) == want
+        assert fw.vcbn_bytes(a, 0.0, 1.0, dtype) == want
+    assert np.array_equal(fw.quantize(a, 0.0, 1.0), ref_quiet(ref.quantize, a, 0.0, 1.0))
+
+
 def test_large_arrays_on_several_threads():
     """From 2**21 samples (bytes, for pack_envelope's copy) the blob is
     quantized on several threads, in 64 KiB blocks; below, on one. Both, a
