@@ -11,14 +11,15 @@
 //! time for them.
 //!
 //! Why the caller faults most pages in: on a 2-core VM (a Firecracker guest
-//! with free page reporting) a helper that wrote the fresh pages of its own
-//! half right after the NumPy reference took 8 to 41 ms for some 2 MiB
-//! parts, where the caller's took under 3 ms; Python frees every result on
-//! the calling thread, so that CPU has freed pages at hand. Why the helpers
-//! may fault pages in all the same: after a 100 ms sleep, the caller faulting
-//! everything in made the two calls 2 to 3 ms slower than two threads that
-//! each faulted their own half. Taking unprepared parts from the end only
-//! when no prepared part waits did about as well as either in both cases
+//! with free page reporting) a helper that faulted in the pages of each
+//! part it took, right after the NumPy reference, took 8 to 41 ms for some
+//! 2 MiB parts, where the caller's took under 3 ms. Python frees every
+//! result on the calling thread, which is likely why that CPU has pages at
+//! hand that the host has not taken back. Why the helpers may fault pages
+//! in all the same: after a 100 ms sleep, the caller faulting everything in
+//! made the two calls 2 to 3 ms slower than two threads that each faulted
+//! their own half. Taking unprepared parts from the end only when no
+//! prepared part waits did about as well as either in both cases
 //! (`python/README.md` has the figures).
 //!
 //! Where a new thread runs decides whether it helps at all. On Linux a new
