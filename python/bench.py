@@ -1,6 +1,7 @@
 """encode_data + pack_envelope: framewire against the NumPy reference, paired.
 
-    python python/bench.py            # from the repository root, with the package installed
+    python python/bench.py                    # from the repository root, with the package installed
+    python python/bench.py --after-activity   # the calls after four kinds of caller activity
 
 Each round times the NumPy reference and framewire back to back, in
 alternating order (reference first in even rounds, framewire first in odd
@@ -20,6 +21,19 @@ result's pages are zeroed by the kernel on first touch, and at 4096x4096
 that zeroing is most of the floor. The "memory floor + copy" line writes
 the second result as a copy of the first, as `pack_envelope` must (it reads
 the blob back): the least that the two calls as such must do.
+
+With --after-activity it times something else: the median of 25 calls of
+encode_data + pack_envelope at 4096x4096, each after one kind of caller
+activity, because what the calling thread did just before decides where
+the scheduler puts the call's helper threads and which CPU has freed pages
+at hand:
+
+- ref:   the NumPy reference encode of the same array (what the paired rounds do),
+- sleep: 100 ms of sleep (a server waiting for its next frame),
+- spin:  100 ms of busy Python on the calling thread,
+- warm:  nothing (calls back to back).
+
+Run it a few times: on a shared VM one run moves by a few milliseconds.
 
 Prints one line per size and function; exits 1 when the 4096x4096 median
 speed-up of encode_data + pack_envelope is below --min-speedup (default 0:
@@ -106,12 +120,39 @@ def paired(base, kernels, rounds):
     return ratios, times
 
 
+def after_activity():
+    """The two calls at 4096x4096 after each kind of caller activity."""
+    a = np.random.default_rng(1).random((4096, 4096), dtype=np.float32)
+
+    def spin():
+        end = time.perf_counter() + 0.1
+        while time.perf_counter() < end:
+            pass
+
+    before = {
+        "ref": lambda: ref.pack_envelope(*ref.encode_data(a, 0.0, 1.0)),
+        "sleep": lambda: time.sleep(0.1),
+        "spin": spin,
+        "warm": lambda: None,
+    }
+    for name, pre in before.items():
+        times = []
+        for _ in range(25):
+            pre()
+            times.append(clock(lambda: fw.pack_envelope(*fw.encode_data(a, 0.0, 1.0))))
+        print(f"after {name:5s}: {statistics.median(times) * 1e3:6.2f} ms (median of 25)")
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--sizes", default="1024,4096")
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--min-speedup", type=float, default=0.0)
+    p.add_argument("--after-activity", action="store_true", help="time the calls after four kinds of caller activity")
     args = p.parse_args()
+    if args.after_activity:
+        return after_activity()
     rng = np.random.default_rng(1)
     speedup = {}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
