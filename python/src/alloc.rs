@@ -101,9 +101,9 @@ const POPULATE: i32 = 0;
 /// nothing.
 #[cfg(target_os = "linux")]
 fn advise_pages(buf: *mut u8, len: usize, advice: i32) {
-    const PAGE: usize = 4096;
-    let start = (buf as usize).div_ceil(PAGE) * PAGE;
-    let end = (buf as usize).saturating_add(len) / PAGE * PAGE;
+    let page = page_size();
+    let start = (buf as usize).div_ceil(page) * page;
+    let end = (buf as usize + len) / page * page;
     if end > start {
         // SAFETY: `start..end` lies inside the allocation of `len` bytes at
         // `buf`, page-aligned; neither advice changes a byte of it
@@ -117,20 +117,33 @@ fn advise_pages(buf: *mut u8, len: usize, advice: i32) {
 #[cfg(not(target_os = "linux"))]
 fn advise_pages(_buf: *mut u8, _len: usize, _advice: i32) {}
 
+/// The kernel's page size (4 KiB on x86-64; 4, 16 or 64 KiB on AArch64).
+#[cfg(target_os = "linux")]
+fn page_size() -> usize {
+    // SAFETY: `sysconf` only reads a value (glibc takes it from the auxiliary
+    // vector); it fails with -1, and then 4 KiB is used.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(n).ok().filter(|&n| n > 0).unwrap_or(4096)
+}
+
 /// Faults in, as a write would, every page that holds a byte of
 /// `buf..buf+len` (`MADV_POPULATE_WRITE`; Linux 5.14+, elsewhere nothing).
 /// The bytes do not change. Advice only: a failure changes nothing.
 pub fn populate(buf: *const u8, len: usize) {
     #[cfg(target_os = "linux")]
     {
-        const PAGE: usize = 4096;
+        let page = page_size();
         if len == 0 {
             return;
         }
-        let start = buf as usize / PAGE * PAGE;
-        let end = (buf as usize).saturating_add(len).div_ceil(PAGE) * PAGE;
-        // SAFETY: every page of `start..end` holds a byte of the caller's
-        // allocation, so it is mapped; MADV_POPULATE_WRITE changes no byte.
+        let start = buf as usize / page * page;
+        let end = (buf as usize + len).div_ceil(page) * page;
+        // SAFETY: MADV_POPULATE_WRITE reads and writes no byte of memory and
+        // changes no mapping: it faults pages in, as a write would, and for
+        // a range that is not mapped it fails (ENOMEM), which is ignored.
+        // The first and last pages may hold bytes that other threads are
+        // writing (the neighbouring parts, the head); the call does not
+        // access them.
         unsafe {
             libc::madvise(start as *mut libc::c_void, end - start, POPULATE);
         }
@@ -145,7 +158,7 @@ pub fn populate(buf: *const u8, len: usize) {
 const BLOCK: usize = 64 << 10;
 
 /// Threads take the body in parts of this many bytes (a multiple of
-/// [`BLOCK`]; one huge page). Timings of `encode_data` + `pack_envelope`
+/// [`BLOCK`]; the size of a huge page, though not aligned to one). Timings of `encode_data` + `pack_envelope`
 /// at 4096x4096 with 1 MiB and 4 MiB parts, and with the caller 1 or 4
 /// parts ahead instead of 2, were no better (within the machine's noise).
 const PART: usize = 2 << 20;

@@ -5,10 +5,11 @@
 //! part's pages in (`prepare`, one `MADV_POPULATE_WRITE`) and puts it on a
 //! queue, and works on a part itself whenever more than [`AHEAD`] wait. A
 //! helper takes the oldest prepared part, or when none waits, the last part
-//! nobody has taken yet, which it faults in by writing it. So the caller
-//! never waits for a helper that started late (at worst it does every part
-//! itself), and the page faults run on both CPUs only when the helpers have
-//! time for them.
+//! nobody has taken yet, which it faults in by writing it. So the work does
+//! not wait for a helper that started late (at worst the caller does every
+//! part itself and at the end waits only for the parts helpers took), and
+//! the page faults run on both CPUs only when the helpers have time for
+//! them.
 //!
 //! Why the caller faults most pages in: on a 2-core VM (a Firecracker guest
 //! with free page reporting) a helper that faulted in the pages of each
@@ -29,7 +30,7 @@
 //! about 2.7 ms later on the 2-core VM; after a busy caller, two new threads
 //! were often put on the same other CPU. So each helper is moved off the
 //! caller's CPU (`pthread_setaffinity_np` right after the spawn, before it
-//! first runs) and, once running, given back the caller's CPU set. On the
+//! takes any part) and then gives itself the caller's CPU set back. On the
 //! VM a helper then started 0.1 to 0.25 ms after its spawn in every case,
 //! against 2.7 to 2.9 ms for 18 of 21 spawns after a sleep without it.
 //! Elsewhere (other systems, a CPU set of one CPU, a failed call) the
@@ -45,6 +46,8 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
+
+use affinity::Affinity as _;
 
 /// Why a split job failed.
 pub enum RunError<E> {
@@ -92,17 +95,31 @@ where
                 .get_or_insert(e);
         }
     };
-    let cpus = affinity::Cpus::of_caller();
+    let cpus = if helpers > 0 {
+        affinity::Cpus::of_caller()
+    } else {
+        None
+    };
     {
         // Declared after everything the helpers borrow, so dropped (and
         // joined) before any of it.
         let mut joined = Helpers(Vec::with_capacity(helpers));
         // Closes the queue on every path out of this block (before the
         // helpers are joined), so that no helper waits for ever.
-        let closer = Closer(&queue);
+        let closer = Closer {
+            queue: &queue,
+            failed: &failed,
+        };
+        // Held while the helpers are spawned and moved: each helper takes it
+        // before it gives itself the caller's CPU set back, so that the move
+        // cannot come after that.
+        let spawning = queue.lock();
         for _ in 0..helpers {
             let (queue, do_part, failed, cpus) = (&queue, &do_part, &failed, &cpus);
             let start = move || {
+                // Stops the others if this helper panics.
+                let _stop = StopOnPanic(failed);
+                drop(queue.lock());
                 cpus.restore_current();
                 while !failed.load(Ordering::Relaxed) {
                     let Some(part) = queue.take(Take::AnyPart) else {
@@ -113,15 +130,20 @@ where
             };
             // SAFETY: the closure borrows `queue`, `do_part` (and through it
             // `failed`, `first`, `work`) and `cpus`, all declared before
-            // `joined`; the handle goes into `joined`, whose `Drop` joins
-            // every helper, so each helper ends before any borrow does, on
-            // every path out of this block, an unwinding panic included.
-            // The closure returns `()`, which borrows nothing.
+            // `joined`; the handle goes into `joined` straight away (its
+            // room is reserved, so the push cannot fail), and `joined`'s
+            // `Drop` joins every helper, so each helper ends before any
+            // borrow does, on every path out of this block, an unwinding
+            // panic included. The closure returns `()`, which borrows
+            // nothing.
             let spawned = unsafe { std::thread::Builder::new().spawn_unchecked(start) };
             let Ok(handle) = spawned else { break };
-            cpus.move_off_caller(&handle);
             joined.0.push(handle);
+            if let Some(handle) = joined.0.last() {
+                cpus.move_off_caller(handle);
+            }
         }
+        drop(spawning);
         let alone = joined.0.is_empty();
         while !failed.load(Ordering::Relaxed) {
             let Some(part) = queue.next_todo() else { break };
@@ -240,12 +262,30 @@ impl<T> Queue<T> {
     }
 }
 
-/// Closes the queue when dropped.
-struct Closer<'a, T>(&'a Queue<T>);
+/// Closes the queue when dropped, and on a panic of the caller tells the
+/// helpers to stop.
+struct Closer<'a, T> {
+    queue: &'a Queue<T>,
+    failed: &'a AtomicBool,
+}
 
 impl<T> Drop for Closer<'_, T> {
     fn drop(&mut self) {
-        self.0.close();
+        if std::thread::panicking() {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+        self.queue.close();
+    }
+}
+
+/// Tells the other threads to stop if dropped during a panic.
+struct StopOnPanic<'a>(&'a AtomicBool);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -253,10 +293,12 @@ impl<T> Drop for Closer<'_, T> {
 struct Helpers(Vec<JoinHandle<()>>);
 
 impl Helpers {
-    /// Joins every helper; false if one panicked.
+    /// Joins every helper; false if one panicked. A handle leaves the list
+    /// only to be joined, so if a join itself panicked, `Drop` would still
+    /// join the rest.
     fn join(&mut self) -> bool {
         let mut ok = true;
-        for h in self.0.drain(..) {
+        while let Some(h) = self.0.pop() {
             ok &= h.join().is_ok();
         }
         ok
@@ -307,7 +349,8 @@ mod affinity {
     }
 
     pub trait Affinity {
-        /// Moves a helper that has not run yet off the caller's CPU.
+        /// Moves a helper off the caller's CPU (before it can give itself
+        /// the caller's set back: see [`run`]).
         fn move_off_caller(&self, helper: &JoinHandle<()>);
         /// Gives the calling (helper) thread the caller's CPU set back.
         fn restore_current(&self);
@@ -320,7 +363,9 @@ mod affinity {
                 ..
             }) = self
             {
-                // SAFETY: `helper` is a live thread (joined only later);
+                // SAFETY: `helper`'s `pthread_t` is valid: the thread is
+                // neither joined (only later) nor detached (it may have
+                // ended, which the call reports as an error);
                 // the call reads `size_of::<cpu_set_t>()` bytes of `others`.
                 // Advice only: a failure leaves the helper where it is.
                 unsafe {
@@ -372,5 +417,3 @@ mod affinity {
 
     impl Affinity for Option<Cpus> {}
 }
-
-use affinity::Affinity as _;
