@@ -18,6 +18,9 @@ echo "--- the crate: fmt, clippy (-D warnings)"
 cargo fmt --manifest-path python/Cargo.toml -- --check
 cargo clippy --manifest-path python/Cargo.toml --all-targets --locked -- -D warnings
 
+echo "--- the crate's Rust test: the part queue that splits large results across threads"
+cargo test --manifest-path python/Cargo.toml --test par --locked
+
 venv=target/python-venv
 venv1=target/python-venv-numpy1
 wheels=target/python-wheels
