@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The Python package (python/): builds it from this checkout with pip (maturin
-# from PyPI, the Rust crates from crates.io), installs it into a fresh virtual
-# environment, and runs its tests (python/tests: byte identity with the NumPy
-# reference, golden and imgpack vectors, imgpack's latest layout, errors,
-# streams, leaks, the FastAPI demo on loopback) and its benchmark. The wheel
+# The Python package (python/): checks its crate (fmt, clippy, and the Rust
+# test of its part queue, python/rust-tests/par.rs), builds it from this
+# checkout with pip (maturin from PyPI, the Rust crates from crates.io),
+# installs it into a fresh virtual environment, and runs its tests
+# (python/tests: byte identity with the NumPy reference, golden and imgpack
+# vectors, imgpack's latest layout, errors, streams, leaks, the FastAPI demo
+# on loopback) and its benchmark. The wheel
 # is built once and tested with NumPy 2.x and, in a second venv, NumPy 1.x.
 # Needs python3 (>= 3.9) with venv, and cargo; nothing but the package
 # registries is downloaded.

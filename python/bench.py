@@ -34,8 +34,9 @@ at hand:
 - warm:  nothing (calls back to back).
 
 Run it a few times: on a shared VM one run moves by a few milliseconds.
+It prints one line per kind of activity and takes no other option.
 
-Prints one line per size and function; exits 1 when the 4096x4096 median
+Without it, prints one line per size and function; exits 1 when the 4096x4096 median
 speed-up of encode_data + pack_envelope is below --min-speedup (default 0:
 report only).
 """
