@@ -157,11 +157,12 @@ pub fn populate(buf: *const u8, len: usize) {
 /// zero fill costs no memory traffic of its own.
 const BLOCK: usize = 64 << 10;
 
-/// Threads take the body in parts of this many bytes (a multiple of
-/// [`BLOCK`]; the size of a huge page, though not aligned to one). Timings of `encode_data` + `pack_envelope`
-/// at 4096x4096 with 1 MiB and 4 MiB parts, and with the caller 1 or 4
-/// parts ahead instead of 2, were no better (within the machine's noise).
-const PART: usize = 2 << 20;
+/// Threads take large results in parts of this many bytes (a multiple of
+/// [`BLOCK`]; the size of a huge page, though not aligned to one). Timings
+/// of `encode_data` + `pack_envelope` at 4096x4096 with 1 MiB and 4 MiB
+/// parts, and with the caller 1 or 4 parts ahead instead of 2, were no
+/// better (within the machine's noise).
+pub const PART: usize = 2 << 20;
 
 /// Why a block fill failed.
 pub enum FillError {

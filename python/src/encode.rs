@@ -223,7 +223,7 @@ fn threads_for(n: usize) -> usize {
 }
 
 /// `q.quantize(samples, dst)`, split across threads for large inputs
-/// ([`crate::par`], parts of 2 MiB of levels). Each level depends on its
+/// ([`crate::par`], parts of [`crate::alloc::PART`] bytes of levels). Each level depends on its
 /// sample alone, so the split changes no byte.
 fn quantize_par<D: Level + Send>(
     q: &Quantizer,
@@ -234,7 +234,7 @@ fn quantize_par<D: Level + Send>(
     if threads <= 1 || samples.len() != dst.len() {
         return q.quantize(samples, dst).map_err(QuantError::Core);
     }
-    let per = (2 << 20) / core::mem::size_of::<D>().max(1);
+    let per = crate::alloc::PART / core::mem::size_of::<D>().max(1);
     let parts: Vec<_> = dst.chunks_mut(per).enumerate().collect();
     crate::par::run(
         parts,

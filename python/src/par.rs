@@ -350,7 +350,7 @@ mod affinity {
 
     pub trait Affinity {
         /// Moves a helper off the caller's CPU (before it can give itself
-        /// the caller's set back: see [`run`]).
+        /// the caller's set back: see [`super::run`]).
         fn move_off_caller(&self, helper: &JoinHandle<()>);
         /// Gives the calling (helper) thread the caller's CPU set back.
         fn restore_current(&self);
